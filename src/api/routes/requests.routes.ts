@@ -1,0 +1,98 @@
+// On-demand requests: submit, read, list (channel) and search (admin). Handlers stay thin.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { listRequestsOfTag, readRequest, searchAllRequests, submitRequest, type RequestContext } from '../../requests/request.service.js';
+import { ApiId, okEnvelope } from '../envelope.js';
+import { ChannelHeaders, Envelope, ErrorEnvelope, JobStatus, MsgParams, RequiredSafeId, SafeId, Status } from '../schemas.js';
+
+const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope };
+const JobList = Envelope(Type.Object({ count: Type.Integer(), jobs: Type.Array(JobStatus) }));
+
+export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/dataset/v1/request/submit', {
+    config: { apiId: ApiId.submit, auth: 'channel' },
+    schema: {
+      summary: 'Submit an on-demand request',
+      tags: ['on-demand'],
+      headers: ChannelHeaders,
+      body: Type.Object({
+        id: Type.Optional(Type.String()),
+        ver: Type.Optional(Type.String()),
+        ts: Type.Optional(Type.String()),
+        params: MsgParams,
+        request: Type.Object({
+          tag: Type.Optional(SafeId('the client\'s label for the request, usually a batch id')),
+          dataset: Type.Optional(SafeId('a registered on-demand dataset, e.g. progress-exhaust')),
+          datasetConfig: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'batchId, or batchFilter: [ids]' })),
+          requestedBy: Type.Optional(Type.String({ maxLength: 100 })),
+          encryptionKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'password of the zip; never returned' })),
+          outputFormat: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
+        }),
+      }),
+      response: { 200: Envelope(JobStatus), ...errors },
+    },
+    handler: async (request) => okEnvelope(request, await submitRequest(ctx, request.channel, request.body.request)),
+  });
+
+  app.get('/dataset/v1/request/read/:tag', {
+    config: { apiId: ApiId.read, auth: 'channel' },
+    schema: {
+      summary: 'Read one request, with fresh download links',
+      tags: ['on-demand'],
+      headers: ChannelHeaders,
+      params: Type.Object({ tag: RequiredSafeId('the tag given at submit') }),
+      querystring: Type.Object({ requestId: RequiredSafeId('the requestId returned by submit') }),
+      response: { 200: Envelope(JobStatus), ...errors },
+    },
+    handler: async (request) => okEnvelope(request, await readRequest(ctx, request.channel, request.params.tag, request.query.requestId)),
+  });
+
+  app.get('/dataset/v1/request/list/:tag', {
+    config: { apiId: ApiId.list, auth: 'channel' },
+    schema: {
+      summary: 'List the requests of a tag, newest first',
+      tags: ['on-demand'],
+      headers: ChannelHeaders,
+      params: Type.Object({ tag: RequiredSafeId('the tag given at submit') }),
+      querystring: Type.Object({
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        offset: Type.Integer({ minimum: 0, default: 0 }),
+        status: Type.Optional(Status),
+      }),
+      response: { 200: JobList, ...errors },
+    },
+    handler: async (request) => {
+      const { limit, offset, status } = request.query;
+      return okEnvelope(request, await listRequestsOfTag(ctx, request.channel, request.params.tag, status, { limit, offset }));
+    },
+  });
+
+  app.post('/dataset/v1/request/search', {
+    config: { apiId: ApiId.search, auth: 'admin' },
+    schema: {
+      summary: 'Search requests across tags and channels (admin)',
+      tags: ['internal'],
+      body: Type.Object({
+        params: MsgParams,
+        request: Type.Object({
+          filters: Type.Optional(
+            Type.Object(
+              {
+                dataset: Type.Optional(Type.String({ maxLength: 200 })),
+                status: Type.Optional(Status),
+                channel: Type.Optional(Type.String({ maxLength: 200 })),
+                requestedDate: Type.Optional(Type.String({ description: 'yyyy-MM-dd in EXHAUST_TZ' })),
+                requestedBy: Type.Optional(Type.String({ maxLength: 100 })),
+              },
+              { additionalProperties: true },
+            ),
+          ),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+        }),
+      }),
+      response: { 200: JobList, ...errors },
+    },
+    handler: async (request) => okEnvelope(request, await searchAllRequests(ctx, request.body.request)),
+  });
+};

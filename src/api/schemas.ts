@@ -1,0 +1,64 @@
+// JSON schemas shared by the routes: they validate input, type the handlers, and feed /docs.
+import { Type, type TSchema } from 'typebox';
+import { SAFE_ID_MAX, requestStatuses } from '../requests/request.js';
+
+const SAFE_PATTERN = '^[A-Za-z0-9_.:-]*$';
+
+/** A tag or id that may end up in a storage key: safe characters only, ≤ 200. */
+export const SafeId = (description: string) => Type.String({ pattern: SAFE_PATTERN, maxLength: SAFE_ID_MAX, description });
+export const RequiredSafeId = (description: string) =>
+  Type.String({ pattern: SAFE_PATTERN.replace('*', '+'), minLength: 1, maxLength: SAFE_ID_MAX, description });
+
+export const Status = Type.Union(requestStatuses.map((s) => Type.Literal(s)), { description: 'SUBMITTED, PROCESSING, SUCCESS or FAILED' });
+
+export const MsgParams = Type.Optional(Type.Object({ msgid: Type.Optional(Type.String({ maxLength: 200 })) }));
+
+export const JobStatus = Type.Object({
+  requestId: Type.String(),
+  tag: Type.String({ description: '<tag>:<channel>' }),
+  dataset: Type.String(),
+  requestedBy: Type.String(),
+  requestedChannel: Type.String(),
+  status: Type.String(),
+  lastUpdated: Type.Integer({ description: 'epoch ms' }),
+  datasetConfig: Type.Unknown(),
+  attempts: Type.Integer(),
+  jobStats: Type.Object({
+    dtJobSubmitted: Type.Integer(),
+    dtJobCompleted: Type.Optional(Type.Integer()),
+    executionTime: Type.Optional(Type.Integer({ description: 'ms' })),
+  }),
+  downloadUrls: Type.Array(Type.String()),
+  expiresAt: Type.Integer({ description: 'epoch ms when downloadUrls stop working; 0 when there are none' }),
+  statusMessage: Type.Optional(Type.String()),
+});
+
+/** The success envelope around a result schema. */
+export function Envelope<T extends TSchema>(result: T) {
+  return Type.Object({
+    id: Type.String(),
+    ver: Type.String(),
+    ts: Type.String(),
+    params: Type.Object({
+      resmsgid: Type.String(),
+      msgid: Type.Optional(Type.String()),
+      status: Type.String(),
+    }),
+    responseCode: Type.String(),
+    result,
+  });
+}
+
+export const ErrorEnvelope = Type.Object({
+  id: Type.String(),
+  ver: Type.String(),
+  ts: Type.String(),
+  params: Type.Object({ resmsgid: Type.String(), msgid: Type.Optional(Type.String()), status: Type.String(), err: Type.String(), errmsg: Type.String() }),
+  responseCode: Type.String(),
+  result: Type.Object({}),
+});
+
+export const ChannelHeaders = Type.Object({
+  'x-channel-id': Type.Optional(Type.String({ description: 'channel (org) the call acts for' })),
+  'x-consumer-id': Type.Optional(Type.String({ description: 'API consumer, set by the gateway' })),
+});

@@ -1,0 +1,43 @@
+// Which API consumers (as named by the gateway's X-Consumer-ID) may act for which channels.
+// Looked up on every call, so a revoked mapping takes effect at once.
+import type { Kysely } from 'kysely';
+import type { Tables } from '../db/database.js';
+
+export async function isConsumerAuthorized(db: Kysely<Tables>, consumerId: string, channel: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('consumer_channel')
+    .select('status')
+    .where('consumer_id', '=', consumerId)
+    .where('channel', '=', channel)
+    .executeTakeFirst();
+  return row?.status === 1;
+}
+
+export async function addConsumerChannel(db: Kysely<Tables>, consumerId: string, channel: string, now: number): Promise<void> {
+  await db
+    .insertInto('consumer_channel')
+    .values({ consumer_id: consumerId, channel, status: 1, created_on: now, updated_on: now })
+    .onConflict((oc) => oc.columns(['consumer_id', 'channel']).doUpdateSet({ status: 1, updated_on: now }))
+    .execute();
+}
+
+/** Revokes a mapping; returns false when there was no active one. The row stays for audit. */
+export async function removeConsumerChannel(db: Kysely<Tables>, consumerId: string, channel: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('consumer_channel')
+    .set({ status: 0, updated_on: now })
+    .where('consumer_id', '=', consumerId)
+    .where('channel', '=', channel)
+    .where('status', '=', 1)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export function listConsumerChannels(db: Kysely<Tables>) {
+  return db
+    .selectFrom('consumer_channel')
+    .select(['consumer_id', 'channel', 'status', 'updated_on'])
+    .orderBy('consumer_id')
+    .orderBy('channel')
+    .execute();
+}

@@ -1,0 +1,53 @@
+// `exhaust <command>`: one file per command; this one only dispatches and reports config errors.
+import { ConfigError } from '../config.js';
+import { consumerCommand } from './consumer.command.js';
+import { migrateCommand } from './migrate.command.js';
+import { startCommand } from './start.command.js';
+
+const USAGE = `usage: exhaust <command>
+
+  start                          migrate, then serve the API (and run the worker)
+  api                            serve the API only
+  migrate                        bring the database schema up to date
+  consumer add <consumerId> <channel>     let a gateway consumer act for a channel
+  consumer remove <consumerId> <channel>  revoke it (takes effect at once)
+  consumer list                  show the mappings
+
+Configuration is read from the environment; see README.md.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  start: (args) => startCommand(args, { api: true }),
+  api: (args) => startCommand(args, { api: true }),
+  migrate: migrateCommand,
+  consumer: consumerCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`exhaust: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`exhaust: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      console.error(`exhaust: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export class UsageError extends Error {}

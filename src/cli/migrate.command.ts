@@ -1,0 +1,14 @@
+import { loadConfig } from '../config.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { closeServices, openServices } from '../main.js';
+
+export async function migrateCommand(): Promise<number> {
+  const services = openServices(loadConfig());
+  try {
+    const applied = await migrateToLatest(services.database);
+    console.log(applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date');
+    return 0;
+  } finally {
+    await closeServices(services);
+  }
+}

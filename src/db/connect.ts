@@ -1,0 +1,33 @@
+import SQLite from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Database, Tables } from './database.js';
+
+/** Opens the configured database. PostgreSQL pools reconnect by themselves after an outage. */
+export function connectDatabase(database: Config['database'], options: { poolSize?: number } = {}): Database {
+  if (database.dialect === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      // BIGINT epoch-ms columns and COUNT(*) come back as numbers, as they do from SQLite.
+      types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
+    });
+    // An idle client dropped by the server must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });
+  const sqlite = new SQLite(database.url);
+  // WAL lets readers run beside the one writer; busy_timeout waits for a lock instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}

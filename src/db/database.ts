@@ -1,0 +1,165 @@
+// Table types, shared by both dialects. Times are epoch milliseconds (BIGINT); JSON is stored as
+// text so that one statement serves SQLite and PostgreSQL alike.
+import type { Generated, Kysely } from 'kysely';
+import type { Dialect } from '../config.js';
+
+export interface JobRequestTable {
+  /** `<client tag>:<channel>` — the channel suffix keeps channels apart. */
+  tag: string;
+  request_id: string;
+  /** The dataset id (Sunbird's column name). */
+  job_id: string;
+  status: string;
+  /** datasetConfig as JSON text. */
+  request_data: string;
+  requested_by: string;
+  requested_channel: string;
+  output_format: string;
+  dt_job_submitted: number;
+  /** JSON array of relative blob keys; signed afresh at every read. */
+  download_urls: string | null;
+  dt_file_created: number | null;
+  dt_job_completed: number | null;
+  execution_time: number | null;
+  err_message: string | null;
+  /** Every attempt ever made (the wire's `attempts`). */
+  iteration: number;
+  /** Attempts since the last (re)submission: the retry budget. */
+  submission_attempts: number;
+  /** AES-GCM ciphertext under EXHAUST_SECRET; null once the request is final. */
+  encryption_key: string | null;
+  last_updated: number;
+  /** Earliest time a worker may claim it (backoff after a failed attempt). */
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+}
+
+export interface DatasetMetadataTable {
+  dataset_id: string;
+  dataset_sub_id: string | null;
+  dataset_config: string | null;
+  visibility: string;
+  dataset_type: string;
+  version: string;
+  authorized_roles: string;
+  available_from: number | null;
+  sample_request: string | null;
+  sample_response: string | null;
+  validation_json: string | null;
+  druid_query: string | null;
+  limits: string | null;
+  supported_formats: string | null;
+  exhaust_type: string | null;
+  created_on: number;
+  updated_on: number;
+}
+
+export interface ConsumerChannelTable {
+  consumer_id: string;
+  channel: string;
+  /** 1 active, 0 revoked (kept for audit). */
+  status: number;
+  created_on: number;
+  updated_on: number;
+}
+
+// Learning records (DESIGN §5). Dates are ISO 8601 text as imported; JSON columns are text.
+export interface RecordUserTable {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  phone: string | null;
+  root_org_id: string | null;
+  org_name: string | null;
+  state: string | null;
+  district: string | null;
+  block: string | null;
+  cluster: string | null;
+  school_id: string | null;
+  school_name: string | null;
+  user_type: string | null;
+  user_sub_type: string | null;
+  board: string | null;
+  status: string | null;
+}
+
+export interface RecordCollectionTable {
+  id: string;
+  name: string | null;
+  channel: string | null;
+  /** Live, Unlisted or Retired. */
+  status: string | null;
+  /** 1 when the collection asks learners for consent to share personal data. */
+  user_consent: number;
+  leaf_nodes_count: number | null;
+  /** JSON array of {id, name}. */
+  assessments: string;
+}
+
+export interface RecordBatchTable {
+  id: string;
+  collection_id: string;
+  name: string | null;
+  status: string | null;
+  start_date: string | null;
+  end_date: string | null;
+}
+
+export interface RecordEnrolmentTable {
+  user_id: string;
+  collection_id: string;
+  batch_id: string;
+  active: number;
+  enrolled_date: string | null;
+  completed_on: string | null;
+  /** JSON array. */
+  certificates: string;
+  /** JSON object contentId → 0 (not started), 1 (in progress), 2 (completed). */
+  content_status: string;
+}
+
+export interface RecordAttemptTable {
+  user_id: string;
+  collection_id: string;
+  batch_id: string;
+  content_id: string;
+  attempt_id: string;
+  total_score: number | null;
+  total_max_score: number | null;
+  last_attempted_on: string | null;
+  /** JSON array of questions. */
+  questions: string;
+}
+
+export interface RecordConsentTable {
+  user_id: string;
+  /** The collection consented to. */
+  object_id: string;
+  /** The org (channel) the data may be shared with. */
+  consumer_id: string;
+  /** ACTIVE or REVOKED (stored upper-case). */
+  status: string;
+  last_updated_on: string | null;
+}
+
+export interface Tables {
+  job_request: JobRequestTable;
+  dataset_metadata: DatasetMetadataTable;
+  consumer_channel: ConsumerChannelTable;
+  record_user: RecordUserTable;
+  record_collection: RecordCollectionTable;
+  record_batch: RecordBatchTable;
+  record_enrolment: RecordEnrolmentTable;
+  record_attempt: RecordAttemptTable;
+  record_consent: RecordConsentTable;
+}
+
+export interface Database {
+  readonly db: Kysely<Tables>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export type { Generated };

@@ -1,0 +1,45 @@
+// The wire shape of a request (Sunbird's JobStatusResponse). Times are epoch ms; absent values
+// are left out, as Sunbird's serializer does.
+import type { LinkSigner } from '../storage/blob-store.js';
+import type { RequestRow } from './request.repository.js';
+
+export interface JobStatusResponse {
+  requestId: string;
+  tag: string;
+  dataset: string;
+  requestedBy: string;
+  requestedChannel: string;
+  status: string;
+  lastUpdated: number;
+  datasetConfig: unknown;
+  attempts: number;
+  jobStats: { dtJobSubmitted: number; dtJobCompleted?: number; executionTime?: number };
+  downloadUrls: string[];
+  /** Real expiry of `downloadUrls`; 0 when there are none. */
+  expiresAt: number;
+  statusMessage?: string;
+}
+
+export async function toJobStatus(row: RequestRow, sign: LinkSigner): Promise<JobStatusResponse> {
+  const keys = row.status === 'SUCCESS' && row.download_urls ? (JSON.parse(row.download_urls) as string[]) : [];
+  const links = keys.length > 0 ? await sign(keys) : { urls: [], expiresAt: 0 };
+  const jobStats: JobStatusResponse['jobStats'] = { dtJobSubmitted: row.dt_job_submitted };
+  if (row.dt_job_completed !== null) jobStats.dtJobCompleted = row.dt_job_completed;
+  if (row.execution_time !== null) jobStats.executionTime = row.execution_time;
+  const response: JobStatusResponse = {
+    requestId: row.request_id,
+    tag: row.tag,
+    dataset: row.job_id,
+    requestedBy: row.requested_by,
+    requestedChannel: row.requested_channel,
+    status: row.status,
+    lastUpdated: row.last_updated,
+    datasetConfig: JSON.parse(row.request_data) as unknown,
+    attempts: row.iteration,
+    jobStats,
+    downloadUrls: links.urls,
+    expiresAt: links.expiresAt,
+  };
+  if (row.err_message !== null) response.statusMessage = row.err_message;
+  return response;
+}

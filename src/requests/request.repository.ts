@@ -1,0 +1,106 @@
+// Reads and writes of job_request made by the API. The worker's state changes live in
+// request-queue.repository.ts.
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import type { JobRequestTable, Tables } from '../db/database.js';
+import { RequestStatus } from './request.js';
+
+export type RequestRow = Selectable<JobRequestTable>;
+
+export interface NewRequest {
+  tag: string;
+  requestId: string;
+  dataset: string;
+  datasetConfig: unknown;
+  requestedBy: string;
+  channel: string;
+  outputFormat: string;
+  sealedKey: string | null;
+  now: number;
+}
+
+/**
+ * Inserts a SUBMITTED request, or — atomically, in the same statement — restarts a FAILED one with
+ * the new config and key, stale completion fields cleared and a fresh retry budget (`iteration`
+ * keeps counting). Any other existing row is returned as it is. Safe under any concurrency:
+ * the conflict clause and its WHERE run under the row lock on both dialects.
+ */
+export async function upsertRequest(db: Kysely<Tables>, r: NewRequest): Promise<RequestRow> {
+  const restarted = {
+    status: RequestStatus.SUBMITTED,
+    job_id: r.dataset,
+    request_data: JSON.stringify(r.datasetConfig),
+    output_format: r.outputFormat,
+    encryption_key: r.sealedKey,
+    dt_job_submitted: r.now,
+    last_updated: r.now,
+    next_attempt_at: r.now,
+    download_urls: null,
+    dt_file_created: null,
+    dt_job_completed: null,
+    execution_time: null,
+    err_message: null,
+    submission_attempts: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+  };
+  const written = await db
+    .insertInto('job_request')
+    .values({ ...restarted, tag: r.tag, request_id: r.requestId, requested_by: r.requestedBy, requested_channel: r.channel, iteration: 0 })
+    .onConflict((oc) => oc.columns(['tag', 'request_id']).doUpdateSet(restarted).where('job_request.status', '=', RequestStatus.FAILED))
+    .returningAll()
+    .executeTakeFirst();
+  if (written) return written;
+  const existing = await findRequest(db, r.tag, r.requestId);
+  // The row existed a moment ago and requests are never deleted by the API.
+  if (!existing) throw new Error(`request ${r.requestId} vanished during submit`);
+  return existing;
+}
+
+export function findRequest(db: Kysely<Tables>, tag: string, requestId: string): Promise<RequestRow | undefined> {
+  return db.selectFrom('job_request').selectAll().where('tag', '=', tag).where('request_id', '=', requestId).executeTakeFirst();
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export async function listRequests(
+  db: Kysely<Tables>,
+  tag: string,
+  status: RequestStatus | undefined,
+  page: Page,
+): Promise<{ count: number; rows: RequestRow[] }> {
+  let query = db.selectFrom('job_request').where('tag', '=', tag);
+  if (status) query = query.where('status', '=', status);
+  return pageOf(query, page);
+}
+
+export interface SearchFilters {
+  dataset?: string;
+  status?: RequestStatus;
+  channel?: string;
+  requestedBy?: string;
+  /** [start, end) of the requested day, epoch ms. */
+  submittedBetween?: [number, number];
+}
+
+export async function searchRequests(db: Kysely<Tables>, f: SearchFilters, page: Page): Promise<{ count: number; rows: RequestRow[] }> {
+  let query = db.selectFrom('job_request');
+  if (f.dataset !== undefined) query = query.where('job_id', '=', f.dataset);
+  if (f.status !== undefined) query = query.where('status', '=', f.status);
+  if (f.channel !== undefined) query = query.where('requested_channel', '=', f.channel);
+  if (f.requestedBy !== undefined) query = query.where('requested_by', '=', f.requestedBy);
+  if (f.submittedBetween) {
+    query = query.where('dt_job_submitted', '>=', f.submittedBetween[0]).where('dt_job_submitted', '<', f.submittedBetween[1]);
+  }
+  return pageOf(query, page);
+}
+
+async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page) {
+  const [total, rows] = await Promise.all([
+    query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
+    query.selectAll().orderBy('dt_job_submitted', 'desc').orderBy('request_id').limit(page.limit).offset(page.offset).execute(),
+  ]);
+  return { count: Number(total.count), rows };
+}

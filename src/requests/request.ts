@@ -1,0 +1,44 @@
+// Glossary of the on-demand domain — every file uses these words:
+// - request: one ask for a dataset about a tag (usually a batch), by a requester, for a channel.
+// - tag: the client's label; stored as `<tag>:<channel>` so channels never see each other's.
+// - channel: the org a request is made for (X-Channel-ID).
+// - dataset: what to build (progress-exhaust, …), configured by `datasetConfig`.
+// - attempt: one run of a worker over a request; a failed attempt is retried with backoff.
+// - lease: a worker's time-limited claim on a request, renewed while it works.
+// - artefact: a zip a worker wrote to blob storage; only its relative key is stored.
+// - signed URL: a short-lived download link to an artefact, made afresh at every read.
+
+export const RequestStatus = {
+  SUBMITTED: 'SUBMITTED',
+  PROCESSING: 'PROCESSING',
+  SUCCESS: 'SUCCESS',
+  FAILED: 'FAILED',
+} as const;
+export type RequestStatus = (typeof RequestStatus)[keyof typeof RequestStatus];
+export const requestStatuses = Object.values(RequestStatus);
+
+/** Allowed moves; every state change in the repositories is one of these. */
+const transitions: Record<RequestStatus, readonly RequestStatus[]> = {
+  SUBMITTED: ['PROCESSING'],
+  // A failed attempt with budget left goes back to SUBMITTED; an expired lease too.
+  PROCESSING: ['SUCCESS', 'FAILED', 'SUBMITTED'],
+  SUCCESS: [],
+  // Resubmitting a failed request starts it afresh.
+  FAILED: ['SUBMITTED'],
+};
+
+export function canMove(from: RequestStatus, to: RequestStatus): boolean {
+  return transitions[from].includes(to);
+}
+
+export const isFinal = (status: RequestStatus) => status === 'SUCCESS' || status === 'FAILED';
+
+/** Attempts per submission before a request is FAILED for good. */
+export const MAX_ATTEMPTS = 3;
+
+/** The stored tag: the client's tag suffixed with the channel. */
+export const channelTag = (tag: string, channel: string) => `${tag}:${channel}`;
+
+/** Path-safe identifier: tags, dataset ids, batch ids. */
+export const SAFE_ID = /^[A-Za-z0-9_.:-]+$/;
+export const SAFE_ID_MAX = 200;

@@ -1,0 +1,29 @@
+// Encryption keys at rest: AES-256-GCM under a key derived from EXHAUST_SECRET.
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Separate keys per purpose, so a signed link never doubles as a decryption key. */
+export function deriveKey(secret: string, purpose: 'stored-keys' | 'signed-urls'): Buffer {
+  return createHmac('sha256', secret).update(`data-exhaust:${purpose}`).digest();
+}
+
+export function sealSecret(plain: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(':');
+}
+
+export function openSecret(sealed: string, key: Buffer): string {
+  const [version, iv, tag, body] = sealed.split(':');
+  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('unrecognised sealed secret');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+}
+
+/** Constant-time comparison of two strings (tokens, signatures). */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Config } from '../config.js';
 import type { Database, Tables } from './database.js';
 
 /** Opens the configured database. PostgreSQL pools reconnect by themselves after an outage. */
-export function connectDatabase(database: Config['database'], options: { poolSize?: number } = {}): Database {
+export function connectDatabase(database: Config['database'], options: { poolSize?: number; readonly?: boolean } = {}): Database {
   if (database.dialect === 'postgres') {
     const pool = new pg.Pool({
       connectionString: database.url,
@@ -18,13 +19,15 @@ export function connectDatabase(database: Config['database'], options: { poolSiz
     });
     // An idle client dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    // The cursor makes Kysely's .stream() fetch rows in chunks: reports never hold a whole result.
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });
-  const sqlite = new SQLite(database.url);
+  // A read-only connection lets a worker stream a report while the API writes on its own.
+  const sqlite = new SQLite(database.url, { readonly: options.readonly ?? false });
   // WAL lets readers run beside the one writer; busy_timeout waits for a lock instead of failing.
-  sqlite.pragma('journal_mode = WAL');
+  if (!options.readonly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');

@@ -7,8 +7,13 @@ const SAFE_CHARS = 'letters, digits and _ . : -';
 export function describeSchemaErrors(errors: readonly Partial<ErrorObject>[], prefix = ''): string {
   const anyOf = errors.find((e) => e.keyword === 'anyOf');
   if (anyOf) {
+    // ajv reports each failed alternative before the anyOf itself: name the alternatives.
+    const path = fieldName(anyOf.instancePath ?? '', prefix) || 'body';
+    const constants = errors.filter((e) => e.keyword === 'const').map((e) => (e.params as { allowedValue: unknown }).allowedValue);
+    if (constants.length > 0) return `${path} must be one of ${constants.join(', ')}`;
     const options = errors.filter((e) => e.keyword === 'required').map((e) => (e.params as { missingProperty: string }).missingProperty);
-    return `${fieldName(anyOf.instancePath ?? '', prefix) || 'request'} must have one of: ${options.join(', ')}`;
+    if (options.length > 0) return `${path} must have one of: ${options.join(', ')}`;
+    return `${path} does not match any allowed form`;
   }
   const first = errors[0];
   if (!first) return 'invalid request';

@@ -17,8 +17,11 @@ export function connectDatabase(database: Config['database'], options: { poolSiz
       // BIGINT epoch-ms columns and COUNT(*) come back as numbers, as they do from SQLite.
       types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
     });
-    // An idle client dropped by the server must not crash the process; the next query reconnects.
+    // A connection cut by the server (restart, outage) must not crash the process: the pool drops
+    // idle clients on its own, and a checked-out client's error also fails its query, which the
+    // caller sees. Without these listeners EventEmitter would throw the error as uncaught.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     // The cursor makes Kysely's .stream() fetch rows in chunks: reports never hold a whole result.
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'exhaust-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('defaults', () => {
+    const c = loadConfig({ EXHAUST_DATA_DIR: dir });
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '127.0.0.1');
+    assert.deepEqual(c.database, { dialect: 'sqlite', url: join(dir, 'exhaust.db') });
+    assert.equal(c.adminToken, undefined);
+    assert.equal(c.timeZone, 'UTC');
+    assert.equal(c.urlTtlMinutes, 30);
+    assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
+    assert.ok(Object.isFrozen(c));
+  });
+
+  test('the secret is generated once into the data dir, private, and reused', () => {
+    const first = loadConfig({ EXHAUST_DATA_DIR: dir }).secret;
+    assert.equal(first.length, 64);
+    assert.equal(readFileSync(join(dir, 'secret'), 'utf8').trim(), first);
+    assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600);
+    assert.equal(loadConfig({ EXHAUST_DATA_DIR: dir }).secret, first);
+  });
+
+  test('a postgres URL selects PostgreSQL', () => {
+    const c = loadConfig({ EXHAUST_DATA_DIR: dir, DATABASE_URL: 'postgres://u@db:5432/exhaust' });
+    assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u@db:5432/exhaust' });
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'eighty' }, /^PORT="eighty" is not an integer between 0 and 65535$/],
+    [{ PORT: '70000' }, /^PORT=/],
+    [{ DATABASE_URL: 'mysql://root:pw@x/db' }, /^DATABASE_URL must start with postgres:\/\/ or sqlite:/],
+    [{ EXHAUST_SECRET: 'short' }, /^EXHAUST_SECRET must be at least 32 characters$/],
+    [{ EXHAUST_ADMIN_TOKEN: 'abc' }, /^EXHAUST_ADMIN_TOKEN must be at least 16 characters$/],
+    [{ EXHAUST_TZ: 'Mars/Olympus' }, /^EXHAUST_TZ="Mars\/Olympus" is not an IANA time zone/],
+    [{ EXHAUST_URL_TTL_MINUTES: '0' }, /^EXHAUST_URL_TTL_MINUTES="0" is not an integer between 1 and 10080$/],
+    [{ EXHAUST_LOG_LEVEL: 'loud' }, /^EXHAUST_LOG_LEVEL="loud" must be one of/],
+    [{ EXHAUST_PUBLIC_URL: 'ftp://x' }, /^EXHAUST_PUBLIC_URL=/],
+    [{ EXHAUST_CONTAINER: 'Bad_Name' }, /^EXHAUST_CONTAINER="Bad_Name" must be 3–63/],
+  ];
+  for (const [env, message] of bad) {
+    test(`refuses ${JSON.stringify(env)} naming the variable`, () => {
+      assert.throws(() => loadConfig({ EXHAUST_DATA_DIR: dir, ...env }), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    });
+  }
+
+  test('a bad DATABASE_URL is not echoed (it may carry a password)', () => {
+    assert.throws(() => loadConfig({ EXHAUST_DATA_DIR: dir, DATABASE_URL: 'mysql://root:hunter2@x/db' }), (e: Error) => !e.message.includes('hunter2'));
+  });
+});

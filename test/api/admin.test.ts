@@ -77,7 +77,8 @@ for (const dialect of dialects) {
         assert.match((await search({ filters: { channel: 'x' }, limit: 5000 })).json().params.errmsg, /request\.limit must be ≤ 1000/);
       });
       test('refused without the admin token, or with a wrong one', async () => {
-        for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, channelHeaders('chan-a')]) {
+        const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token' }, channelHeaders('chan-a')];
+      for (const headers of attempts) {
           const res = await search({ filters: { channel: 'chan-a' } }, headers);
           assert.equal(res.statusCode, 403);
           assert.equal(res.json().responseCode, 'FORBIDDEN');

@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { Ajv } from 'ajv';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -11,12 +11,16 @@ import type { Database } from '../db/database.js';
 import type { RequestContext } from '../requests/request.service.js';
 import { deriveKey } from '../secrets.js';
 import type { BlobStore, LinkSigner } from '../storage/blob-store.js';
+import { LocalBlobStore } from '../storage/local/local-blob-store.js';
 import type { Clock } from '../time.js';
 import { installAuth } from './auth.hook.js';
+import { errorEnvelope } from './envelope.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
+import { downloadRoutes } from './routes/download.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
 export interface AppDeps {
@@ -38,6 +42,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One access line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL it cannot decode) get the envelope too.
+    frameworkErrors: (error, request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send(errorEnvelope(request, 'CLIENT_ERROR', error.code === 'FST_ERR_BAD_URL' ? 'the URL is not valid (bad percent-encoding?)' : error.message));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Query strings and headers arrive as text and need coercion ("10" → 10); a JSON body does not:
   // coercing it would turn `"tag": 42` into "42" instead of a 400.
@@ -71,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestRoutes(ctx));
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
+  await app.register(recordRoutes(database.db));
+  // The local store's signed links are served by the API itself; cloud stores serve their own.
+  if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
   return app;
 }
 

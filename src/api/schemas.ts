@@ -62,3 +62,6 @@ export const ChannelHeaders = Type.Object({
   'x-channel-id': Type.Optional(Type.String({ description: 'channel (org) the call acts for' })),
   'x-consumer-id': Type.Optional(Type.String({ description: 'API consumer, set by the gateway' })),
 });
+
+/** Deep enough for any real paging; past it a 64-bit OFFSET would overflow in SQLite. */
+export const MAX_OFFSET = 1_000_000_000;

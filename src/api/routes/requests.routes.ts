@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { listRequestsOfTag, readRequest, searchAllRequests, submitRequest, type RequestContext } from '../../requests/request.service.js';
 import { ApiId, okEnvelope } from '../envelope.js';
-import { ChannelHeaders, Envelope, ErrorEnvelope, JobStatus, MsgParams, RequiredSafeId, SafeId, Status } from '../schemas.js';
+import { ChannelHeaders, Envelope, ErrorEnvelope, JobStatus, MAX_OFFSET, MsgParams, RequiredSafeId, SafeId, Status } from '../schemas.js';
 
 const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope };
 const JobList = Envelope(Type.Object({ count: Type.Integer(), jobs: Type.Array(JobStatus) }));
@@ -56,7 +56,7 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
       params: Type.Object({ tag: RequiredSafeId('the tag given at submit') }),
       querystring: Type.Object({
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-        offset: Type.Integer({ minimum: 0, default: 0 }),
+        offset: Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
         status: Type.Optional(Status),
       }),
       response: { 200: JobList, ...errors },
@@ -88,7 +88,7 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
             ),
           ),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }),
         }),
       }),
       response: { 200: JobList, ...errors },

@@ -1,4 +1,4 @@
-import { type Migration, Migrator } from 'kysely';
+import { type Migration, Migrator, sql } from 'kysely';
 import type { Database } from './database.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_records.js';
@@ -11,8 +11,25 @@ const migrations: Record<string, Migration> = {
 
 /** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } });
+  const migrator = await migratorOf(database);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of the migrations not yet applied: `exhaust api` and `exhaust worker` refuse to start on an old schema. */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const migrator = await migratorOf(database);
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/**
+ * On PostgreSQL the bookkeeping tables live in the connection's current schema: without naming it,
+ * Kysely looks for them in every schema and would take another schema's for ours.
+ */
+async function migratorOf(database: Database): Promise<Migrator> {
+  const provider = { getMigrations: async () => migrations };
+  if (database.dialect !== 'postgres') return new Migrator({ db: database.db, provider });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return new Migrator({ db: database.db, provider, migrationTableSchema: rows[0]?.schema ?? 'public' });
 }

@@ -47,7 +47,10 @@ for (const dialect of dialects) {
       child.stdout!.on('data', (d) => (log += d));
       child.stderr!.on('data', (d) => (log += d));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      await waitForHealth(port);
+      await waitForHealth(port).catch((error: Error) => {
+        child.kill('SIGKILL');
+        throw new Error(`${error.message}; its output:\n${log}`);
+      });
 
       // An in-flight request: headers and half the body sent before the signal.
       const body = JSON.stringify({ request: { tag: 't', dataset: 'progress-exhaust', datasetConfig: { batchId: 'b' } } });

@@ -11,16 +11,13 @@ import type { Database } from '../db/database.js';
 import type { RequestContext } from '../requests/request.service.js';
 import { deriveKey } from '../secrets.js';
 import type { BlobStore, LinkSigner } from '../storage/blob-store.js';
-import { LocalBlobStore } from '../storage/local/local-blob-store.js';
 import type { Clock } from '../time.js';
 import { installAuth } from './auth.hook.js';
 import { errorEnvelope } from './envelope.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
-import { downloadRoutes } from './routes/download.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
-import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
 export interface AppDeps {
@@ -79,9 +76,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestRoutes(ctx));
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
-  await app.register(recordRoutes(database.db));
-  // The local store's signed links are served by the API itself; cloud stores serve their own.
-  if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
   return app;
 }
 

@@ -18,6 +18,7 @@ import { installErrorHandlers } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
 export interface AppDeps {
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestRoutes(ctx));
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
+  await app.register(recordRoutes(database.db));
   return app;
 }
 

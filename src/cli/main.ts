@@ -1,6 +1,7 @@
 // `exhaust <command>`: one file per command; this one only dispatches and reports config errors.
 import { ConfigError } from '../config.js';
 import { consumerCommand } from './consumer.command.js';
+import { importCommand } from './import.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { startCommand } from './start.command.js';
 
@@ -12,6 +13,7 @@ const USAGE = `usage: exhaust <command>
   consumer add <consumerId> <channel>     let a gateway consumer act for a channel
   consumer remove <consumerId> <channel>  revoke it (takes effect at once)
   consumer list                  show the mappings
+  import <dir>                   load users.jsonl … consents.jsonl from <dir> (each file all or nothing)
 
 Configuration is read from the environment; see README.md.`;
 
@@ -22,6 +24,7 @@ const commands: Record<string, Command> = {
   api: (args) => startCommand(args, { api: true }),
   migrate: migrateCommand,
   consumer: consumerCommand,
+  import: importCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

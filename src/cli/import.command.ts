@@ -1,0 +1,67 @@
+// `exhaust import <dir>`: loads whichever of users.jsonl … consents.jsonl the folder holds. Each
+// file is applied whole or not at all; a bad file does not stop the others.
+import cliProgress from 'cli-progress';
+import type { Kysely } from 'kysely';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config.js';
+import type { Tables } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { closeServices, openServices } from '../main.js';
+import { type RecordEntity, recordEntities } from '../records/entities.js';
+import { describeBadLines, type ImportOptions, type ImportResult, importRecords } from '../records/import.js';
+import { UsageError } from './main.js';
+
+const USAGE = 'usage: exhaust import <dir>  (reads users.jsonl, collections.jsonl, batches.jsonl, enrolments.jsonl, attempts.jsonl, consents.jsonl)';
+
+/** 0 all imported, 1 some file had bad lines (that file was not applied), 2 usage. */
+export async function importCommand(args: string[]): Promise<number> {
+  const [dir, ...extra] = args;
+  if (!dir || extra.length > 0) throw new UsageError(USAGE);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`);
+  const found = recordEntities.filter((entity) => existsSync(join(dir, entity.file)));
+  if (found.length === 0) throw new UsageError(`no record files in ${dir}; expected any of ${recordEntities.map((e) => e.file).join(', ')}`);
+
+  const services = openServices(loadConfig());
+  try {
+    await migrateToLatest(services.database);
+    const results: ImportResult[] = [];
+    for (const entity of found) {
+      const result = await importFile(services.database.db, entity, join(dir, entity.file));
+      for (const line of describeBadLines(result, (n) => `${entity.file}:${n}`)) console.error(line);
+      results.push(result);
+    }
+    console.log(`imported ${results.map((r) => `${r.entity}=${r.badLines > 0 ? 'rejected' : r.rows}`).join(' ')}`);
+    return results.some((r) => r.badLines > 0) ? 1 : 0;
+  } finally {
+    await closeServices(services);
+  }
+}
+
+async function importFile(db: Kysely<Tables>, entity: RecordEntity, path: string): Promise<ImportResult> {
+  const bar = progressBar(entity.file, statSync(path).size);
+  try {
+    return await importRecords(db, entity, createReadStream(path, { highWaterMark: 256 * 1024 }), { onBytes: bar?.onBytes });
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** A bar on stderr by bytes read, only for a person watching: logs and pipes stay clean. */
+function progressBar(file: string, totalBytes: number): { onBytes: NonNullable<ImportOptions['onBytes']>; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: '{file} [{bar}] {percentage}% | {done}/{total_mib} MiB | ETA {eta_formatted}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let done = 0;
+  bar.start(totalBytes, 0, { file, done: mib(0), total_mib: mib(totalBytes) });
+  return {
+    onBytes: (bytes) => {
+      done += bytes;
+      bar.update(done, { done: mib(done) });
+    },
+    stop: () => bar.stop(),
+  };
+}

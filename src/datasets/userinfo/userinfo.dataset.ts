@@ -1,0 +1,60 @@
+// userinfo-exhaust: personal data of the active enrolments that consented to share it with the
+// requesting org — only for collections that ask for that consent.
+import type { Kysely } from 'kysely';
+import type { Tables } from '../../db/database.js';
+import type { BatchScope } from '../collection/batch-scope.js';
+import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
+import { batchIdCell, dateCell, text } from '../collection/format.js';
+import { type DatasetBuilder, DataError, DataErrorMessage } from '../dataset.js';
+
+const columns = [
+  'Collection Id', 'Collection Name', 'Batch Id', 'Batch Name', 'User UUID', 'User Name', 'User Type', 'User Sub Type',
+  'State', 'District', 'Block', 'Cluster', 'School Id', 'School Name', 'Org Name', 'Email ID', 'Mobile Number',
+  'Consent Provided', 'Consent Provided Date',
+] as const;
+
+export const userinfoDataset: DatasetBuilder = collectionDataset({
+  id: 'userinfo-exhaust',
+  reportKey: 'userinfo',
+  check(collection) {
+    if (!collection.userConsent) throw new DataError(DataErrorMessage.noConsent);
+  },
+  columns: () => columns,
+  async *rows(ctx, scope) {
+    const { collection, batch } = scope;
+    const prefix = [collection.id, text(collection.name), batchIdCell(batch.id), text(batch.name)];
+    for await (const r of consentedUsers(ctx.db, scope)) {
+      yield [
+        ...prefix, r.user_id, `${r.first_name ?? ''} ${r.last_name ?? ''}`.trim(), text(r.user_type), text(r.user_sub_type),
+        text(r.state), text(r.district), text(r.block), text(r.cluster), text(r.school_id), text(r.school_name),
+        text(r.org_name), text(r.email), text(r.phone), 'true', dateCell(r.last_updated_on, ctx.timeZone),
+      ];
+    }
+  },
+});
+
+/**
+ * Active enrolments with an ACTIVE consent for this collection given to the requesting channel
+ * (the importer stores consent statuses upper-case). A consent to another org does not count.
+ */
+function consentedUsers(db: Kysely<Tables>, scope: BatchScope) {
+  return db
+    .selectFrom('record_enrolment as e')
+    .innerJoin('record_consent as c', (join) =>
+      join.onRef('c.user_id', '=', 'e.user_id')
+        .on('c.object_id', '=', scope.collection.id)
+        .on('c.consumer_id', '=', scope.channel)
+        .on('c.status', '=', 'ACTIVE'),
+    )
+    .leftJoin('record_user as u', 'u.id', 'e.user_id')
+    .where('e.batch_id', '=', scope.batch.id)
+    .where('e.collection_id', '=', scope.collection.id)
+    .where('e.active', '=', 1)
+    .$if(scope.rootOrg !== undefined, (qb) => qb.where('u.root_org_id', '=', scope.rootOrg!))
+    .select([
+      'e.user_id', 'u.first_name', 'u.last_name', 'u.user_type', 'u.user_sub_type', 'u.state', 'u.district', 'u.block',
+      'u.cluster', 'u.school_id', 'u.school_name', 'u.org_name', 'u.email', 'u.phone', 'c.last_updated_on',
+    ])
+    .orderBy('e.user_id')
+    .stream(STREAM_CHUNK_ROWS);
+}

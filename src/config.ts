@@ -6,6 +6,30 @@ import { join, resolve } from 'node:path';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Where blobs live; each kind carries its own settings. */
+export type StorageConfig =
+  | { readonly kind: 'file' }
+  | {
+      readonly kind: 'azure';
+      /** AZURE_STORAGE_CONNECTION_STRING — must carry AccountName and AccountKey (the key signs SAS links). */
+      readonly connectionString: string;
+    }
+  | {
+      readonly kind: 's3';
+      /** S3_ENDPOINT — http(s) URL of an S3-compatible server; unset means AWS. */
+      readonly endpoint: string | undefined;
+      /** S3_REGION — signing region. Default us-east-1. */
+      readonly region: string;
+      /** S3_ACCESS_KEY_ID — required. */
+      readonly accessKeyId: string;
+      /** S3_SECRET_ACCESS_KEY — required. */
+      readonly secretAccessKey: string;
+      /** S3_FORCE_PATH_STYLE — `<endpoint>/<bucket>/<key>` URLs. Default true when S3_ENDPOINT is set, else false. */
+      readonly forcePathStyle: boolean;
+    };
+
+export const STORAGE_KINDS = ['file', 'azure', 's3'] as const;
+
 export interface Config {
   /** PORT — TCP port of the API. Default 8080. */
   readonly port: number;
@@ -31,12 +55,28 @@ export interface Config {
   readonly container: string;
   /** EXHAUST_PUBLIC_CONTAINER — container of public exhaust files. Default public. */
   readonly publicContainer: string;
+  /** EXHAUST_STORAGE — `file` (default: under <dataDir>/storage), `azure` or `s3`, with that store's settings. */
+  readonly storage: StorageConfig;
   /** EXHAUST_WORKER_CONCURRENCY — requests one worker process builds at once. Default 2. */
   readonly workerConcurrency: number;
   /** EXHAUST_WORKER_POLL_MS — pause between claims when the queue is empty, ms. Default 1000. */
   readonly workerPollMs: number;
   /** EXHAUST_LEASE_SECONDS — how long a claim holds without renewal, seconds. Default 60. */
   readonly leaseSeconds: number;
+  /** EXHAUST_STANDARD_DATASETS — datasets of the standard (per-channel) exhaust, comma-separated. Default raw,summary,summary-rollup,summary-channel-exhaust. */
+  readonly standardDatasets: readonly string[];
+  /** EXHAUST_PUBLIC_DATASETS — datasets of the public exhaust, comma-separated. Default summary-rollup,public-summary-rollup. */
+  readonly publicDatasets: readonly string[];
+  /** EXHAUST_STANDARD_MAX_DAYS — longest standard range, days (to − from). Default 10. */
+  readonly standardMaxDays: number;
+  /** EXHAUST_PUBLIC_MAX_DAYS — longest public range, days (to − from). Default 30. */
+  readonly publicMaxDays: number;
+  /** EXHAUST_PUBLIC_MAX_AGE_MONTHS — how far back a public range may start, months. Default 2. */
+  readonly publicMaxAgeMonths: number;
+  /** EXHAUST_CDN_URL — base of public exhaust links (`<base>/<key>`), the root of the public container. Default <publicUrl>/public-files. */
+  readonly cdnUrl: string;
+  /** EXHAUST_DEMO — load the first-run demo into an empty database at `exhaust start`. Default true; `0` disables. */
+  readonly demo: boolean;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer(read, 'PORT', 8080, 0, 65535);
   const host = read('HOST') ?? '127.0.0.1';
   const dataDir = resolve(read('EXHAUST_DATA_DIR') ?? './data');
+  const serviceUrl = publicUrl(read('EXHAUST_PUBLIC_URL') ?? `http://${host}:${port}`);
   const config: Config = {
     port,
     host,
@@ -65,12 +106,15 @@ export function loadConfig(env: Env = process.env): Config {
     timeZone: timeZone(read('EXHAUST_TZ') ?? 'UTC'),
     urlTtlMinutes: integer(read, 'EXHAUST_URL_TTL_MINUTES', 30, 1, 7 * 24 * 60),
     logLevel: oneOf('EXHAUST_LOG_LEVEL', read('EXHAUST_LOG_LEVEL') ?? 'info', LOG_LEVELS),
-    publicUrl: publicUrl(read('EXHAUST_PUBLIC_URL') ?? `http://${host}:${port}`),
+    publicUrl: serviceUrl,
     container: containerName('EXHAUST_CONTAINER', read('EXHAUST_CONTAINER') ?? 'reports'),
     publicContainer: containerName('EXHAUST_PUBLIC_CONTAINER', read('EXHAUST_PUBLIC_CONTAINER') ?? 'public'),
+    storage: storageFrom(read),
     workerConcurrency: integer(read, 'EXHAUST_WORKER_CONCURRENCY', 2, 1, 64),
     workerPollMs: integer(read, 'EXHAUST_WORKER_POLL_MS', 1000, 10, 60_000),
     leaseSeconds: integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600),
+    ...exhaustSettings(read, serviceUrl),
+    demo: demoSwitch(read('EXHAUST_DEMO')),
   };
   return Object.freeze(config);
 }
@@ -82,6 +126,37 @@ function integer(read: (n: string) => string | undefined, name: string, fallback
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`);
   }
   return Number(raw);
+}
+
+const EXHAUST_DATASET = /^(?!\.+$)[A-Za-z0-9_.-]{1,200}$/;
+
+/** The daily exhaust files (standard and public): datasets, range limits, CDN base. */
+function exhaustSettings(read: (n: string) => string | undefined, serviceUrl: string) {
+  return {
+    standardDatasets: datasetList('EXHAUST_STANDARD_DATASETS', read('EXHAUST_STANDARD_DATASETS') ?? 'raw,summary,summary-rollup,summary-channel-exhaust'),
+    publicDatasets: datasetList('EXHAUST_PUBLIC_DATASETS', read('EXHAUST_PUBLIC_DATASETS') ?? 'summary-rollup,public-summary-rollup'),
+    standardMaxDays: integer(read, 'EXHAUST_STANDARD_MAX_DAYS', 10, 0, 3660),
+    publicMaxDays: integer(read, 'EXHAUST_PUBLIC_MAX_DAYS', 30, 0, 3660),
+    publicMaxAgeMonths: integer(read, 'EXHAUST_PUBLIC_MAX_AGE_MONTHS', 2, 1, 1200),
+    cdnUrl: linkBase('EXHAUST_CDN_URL', read('EXHAUST_CDN_URL') ?? `${serviceUrl}/public-files`),
+  };
+}
+
+// Dataset ids become a storage key segment: no '/', no '.' or '..', nothing a URL must escape.
+function datasetList(name: string, value: string): readonly string[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = ids.find((id) => !EXHAUST_DATASET.test(id));
+  if (ids.length === 0 || bad !== undefined) {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} must be a comma-separated list of dataset ids (letters, digits, _ . -)`);
+  }
+  return Object.freeze([...new Set(ids)]);
+}
+
+function demoSwitch(raw: string | undefined): boolean {
+  if (raw === undefined) return true;
+  if (/^(1|true)$/i.test(raw)) return true;
+  if (/^(0|false)$/i.test(raw)) return false;
+  throw new ConfigError(`EXHAUST_DEMO=${JSON.stringify(raw)} must be 0, 1, true or false`);
 }
 
 function oneOf(name: string, value: string, allowed: string[]): string {
@@ -141,6 +216,62 @@ function containerName(name: string, value: string): string {
   return value;
 }
 
+function storageFrom(read: (n: string) => string | undefined): StorageConfig {
+  const kind = oneOf('EXHAUST_STORAGE', read('EXHAUST_STORAGE') ?? 'file', [...STORAGE_KINDS]) as StorageConfig['kind'];
+  const required = (name: string): string => {
+    const value = read(name);
+    if (value === undefined) throw new ConfigError(`${name} is required when EXHAUST_STORAGE=${kind}`);
+    return value;
+  };
+  switch (kind) {
+    case 'file':
+      return Object.freeze({ kind });
+    case 'azure': {
+      const connectionString = required('AZURE_STORAGE_CONNECTION_STRING');
+      // Never echo it: it holds the account key. Only the account key can sign SAS links.
+      const fields = new Set(connectionString.split(';').map((part) => part.split('=')[0]!.trim().toLowerCase()));
+      const development = /(^|;)\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString);
+      if (!development && !(fields.has('accountname') && fields.has('accountkey'))) {
+        throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING must hold AccountName=…;AccountKey=… (a SAS-only connection string cannot sign download links)');
+      }
+      return Object.freeze({ kind, connectionString });
+    }
+    case 's3': {
+      const endpoint = read('S3_ENDPOINT');
+      if (endpoint !== undefined) httpUrl('S3_ENDPOINT', endpoint);
+      const region = read('S3_REGION') ?? 'us-east-1';
+      if (!/^[a-z0-9-]{1,64}$/i.test(region)) throw new ConfigError(`S3_REGION=${JSON.stringify(region)} is not a region name (e.g. us-east-1)`);
+      return Object.freeze({
+        kind,
+        endpoint: endpoint?.replace(/\/+$/, ''),
+        region,
+        accessKeyId: required('S3_ACCESS_KEY_ID'),
+        secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
+        forcePathStyle: boolean('S3_FORCE_PATH_STYLE', read('S3_FORCE_PATH_STYLE'), endpoint !== undefined),
+      });
+    }
+  }
+}
+
+function boolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
+}
+
+function httpUrl(name: string, url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // Never echo it: a URL may carry credentials.
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
+  if (parsed.username || parsed.password) throw new ConfigError(`${name} must not carry credentials (use S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)`);
+}
+
 function timeZone(zone: string): string {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -151,11 +282,16 @@ function timeZone(zone: string): string {
 }
 
 function publicUrl(url: string): string {
+  return linkBase('EXHAUST_PUBLIC_URL', url);
+}
+
+/** An http(s) base of links, without its trailing slashes. */
+function linkBase(name: string, url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error();
     return url.replace(/\/+$/, '');
   } catch {
-    throw new ConfigError(`EXHAUST_PUBLIC_URL=${JSON.stringify(url)} is not an http(s) URL`);
+    throw new ConfigError(`${name}=${JSON.stringify(url)} is not an http(s) URL`);
   }
 }

@@ -6,8 +6,10 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { createLogger } from './logger.js';
 import { deriveKey } from './secrets.js';
+import { AzureBlobStore } from './storage/azure/azure-blob-store.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local/local-blob-store.js';
+import { S3BlobStore } from './storage/s3/s3-blob-store.js';
 import { type Clock, systemClock } from './time.js';
 
 export interface Services {
@@ -28,8 +30,17 @@ export function openServices(config: Config, overrides: Partial<Pick<Services, '
   };
 }
 
+/** The one place that picks a blob store (EXHAUST_STORAGE). Nothing is contacted until first use. */
 export function createBlobStore(config: Config): BlobStore {
-  return new LocalBlobStore(join(config.dataDir, 'storage'), config.publicUrl, deriveKey(config.secret, 'signed-urls'));
+  const storage = config.storage;
+  switch (storage.kind) {
+    case 'file':
+      return new LocalBlobStore(join(config.dataDir, 'storage'), config.publicUrl, deriveKey(config.secret, 'signed-urls'));
+    case 'azure':
+      return new AzureBlobStore(storage.connectionString);
+    case 's3':
+      return new S3BlobStore(storage);
+  }
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -11,13 +11,17 @@ import type { Database } from '../db/database.js';
 import type { RequestContext } from '../requests/request.service.js';
 import { deriveKey } from '../secrets.js';
 import type { BlobStore, LinkSigner } from '../storage/blob-store.js';
+import { LocalBlobStore } from '../storage/local/local-blob-store.js';
 import type { Clock } from '../time.js';
 import { installAuth } from './auth.hook.js';
 import { errorEnvelope } from './envelope.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
+import { downloadRoutes } from './routes/download.routes.js';
+import { exhaustRoutes } from './routes/exhaust.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { publicFileRoutes } from './routes/public-files.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
@@ -78,6 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
   await app.register(recordRoutes(database.db));
+  // The local store's signed links are served by the API itself; cloud stores serve their own.
+  if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
+  await app.register(exhaustRoutes({ config, store: deps.store, clock }));
+  // Public exhaust links point at EXHAUST_CDN_URL; by default that is the service itself.
+  if (deps.store instanceof LocalBlobStore) await app.register(publicFileRoutes(deps.store, config.publicContainer));
   return app;
 }
 

@@ -1,30 +1,40 @@
 // `exhaust <command>`: one file per command; this one only dispatches and reports config errors.
 import { ConfigError } from '../config.js';
 import { consumerCommand } from './consumer.command.js';
+import { demoCommand } from './demo.command.js';
 import { importCommand } from './import.command.js';
 import { migrateCommand } from './migrate.command.js';
+import { publishCommand } from './publish.command.js';
 import { startCommand } from './start.command.js';
 
 const USAGE = `usage: exhaust <command>
 
-  start                          migrate, then serve the API (and run the worker)
-  api                            serve the API only
+  start                          migrate, then serve the API and run a worker in one process
+  api                            serve the API only (schema must be up to date)
+  worker                         build submitted requests only (schema must be up to date)
   migrate                        bring the database schema up to date
   consumer add <consumerId> <channel>     let a gateway consumer act for a channel
   consumer remove <consumerId> <channel>  revoke it (takes effect at once)
   consumer list                  show the mappings
   import <dir>                   load users.jsonl … consents.jsonl from <dir> (each file all or nothing)
+  publish <file> --dataset <id> --date <yyyy-mm-dd> (--channel <ch> | --public) [--part <p>]
+                                 store a day's exhaust file; without --part it replaces the day's file
+  demo generate --learners <n> --batches <n> --out <dir> [--collections <n>] [--seed <n>] [--channel <ch>]
+                                 write realistic, deterministic records for 'import <dir>'
 
 Configuration is read from the environment; see README.md.`;
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
-  start: (args) => startCommand(args, { api: true }),
-  api: (args) => startCommand(args, { api: true }),
+  start: (args) => startCommand(args, { api: true, worker: true, migrate: true }),
+  api: (args) => startCommand(args, { api: true, worker: false, migrate: false }),
+  worker: (args) => startCommand(args, { api: false, worker: true, migrate: false }),
   migrate: migrateCommand,
   consumer: consumerCommand,
   import: importCommand,
+  publish: publishCommand,
+  demo: demoCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,12 +2,22 @@
 // are HMAC links served by the API itself (GET /download/<container>/<key>).
 import { createHmac, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sameSecret } from '../../secrets.js';
 import type { BlobEntry, BlobStore } from '../blob-store.js';
+
+/** A stored object opened for download: size and date as of opening, bytes read from that very file. */
+export interface OpenedBlob {
+  size: number;
+  lastModified: number;
+  /** Streams bytes `start`…`end` (inclusive) or the whole object; closes the file when done. */
+  stream(range?: { start: number; end: number }): Readable;
+  /** Closes the file without streaming it. */
+  close(): Promise<void>;
+}
 
 /** A relative key whose every segment is a plain name: never escapes its container. */
 export function isSafeKey(key: string): boolean {
@@ -66,6 +76,40 @@ export class LocalBlobStore implements BlobStore {
   verify(container: string, key: string, expires: number, signature: string, now: number): 'valid' | 'expired' | 'invalid' {
     if (!sameSecret(signature, this.signature(container, key, expires))) return 'invalid';
     return expires * 1000 < now ? 'expired' : 'valid';
+  }
+
+  /**
+   * Opens `container/key` for reading; undefined when there is no such object. The file is opened
+   * before it is measured, so a concurrent overwrite (a redone request renaming its artefact into
+   * place) never mixes the old size with the new bytes.
+   */
+  async open(container: string, key: string): Promise<OpenedBlob | undefined> {
+    let path: string;
+    try {
+      path = this.pathOf(container, key);
+    } catch {
+      return undefined;
+    }
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw error;
+    }
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    const file = handle;
+    return {
+      size: info.size,
+      lastModified: info.mtimeMs,
+      stream: (range) => file.createReadStream({ ...(range ?? {}), autoClose: true }),
+      close: () => file.close(),
+    };
   }
 
   async delete(container: string, key: string): Promise<void> {

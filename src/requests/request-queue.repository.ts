@@ -1,0 +1,192 @@
+// The worker's state changes of job_request, each one named operation and one atomic statement.
+// A lease is a worker's claim on a request: `lease_owner` names the claim (unique per claim, so an old
+// claim never matches a newer one) and `lease_expires_at` says until when it holds without renewal.
+// Every write of a claimed request is conditional on still owning the lease: a worker that lost its
+// lease (it stalled, the reaper gave the request to another) can never overwrite the newer outcome.
+import type { Kysely, SelectQueryBuilder, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { Dialect } from '../config.js';
+import type { Database, Tables } from '../db/database.js';
+import { MAX_ATTEMPTS, RequestStatus } from './request.js';
+import type { RequestRow } from './request.repository.js';
+
+/** A claimed request and the claim itself. */
+export interface Lease {
+  row: RequestRow;
+  owner: string;
+  /** When the claim was made (epoch ms): the start of the attempt. */
+  claimedAt: number;
+}
+
+/** First retry after 10 s, then 20 s, 40 s, … (DESIGN §8). */
+export const BACKOFF_BASE_MS = 10_000;
+/** Longest statusMessage stored. */
+export const MESSAGE_MAX = 300;
+
+export const backoffMs = (attempts: number) => BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1);
+const clip = (message: string) => (message.length > MESSAGE_MAX ? message.slice(0, MESSAGE_MAX - 1) + '…' : message);
+
+/**
+ * Claims the request that has been due longest (SUBMITTED, next_attempt_at ≤ now): PROCESSING under
+ * `owner` until `now + leaseMs`, one more attempt counted. Undefined when nothing is due.
+ */
+export async function claimRequest(database: Database, owner: string, now: number, leaseMs: number): Promise<Lease | undefined> {
+  const { db, dialect } = database;
+  const row = await db
+    .updateTable('job_request')
+    .set((eb) => ({
+      status: RequestStatus.PROCESSING,
+      lease_owner: owner,
+      lease_expires_at: now + leaseMs,
+      iteration: eb('iteration', '+', 1),
+      submission_attempts: eb('submission_attempts', '+', 1),
+      last_updated: now,
+    }))
+    // `=`, not `IN`: PostgreSQL may plan `IN (subquery)` as a semi-join that re-runs the subquery
+    // for every row it scans — and with SKIP LOCKED each run locks the next row, so one claim took
+    // every due request. A row compared with `=` to an uncorrelated subquery is an InitPlan: run once.
+    .where((eb) =>
+      eb(
+        eb.refTuple('tag', 'request_id'),
+        '=',
+        lockedForClaim(
+          dialect,
+          eb
+            .selectFrom('job_request as due')
+            .select(['due.tag', 'due.request_id'])
+            .where('due.status', '=', RequestStatus.SUBMITTED)
+            .where('due.next_attempt_at', '<=', now)
+            // FIFO by the time a request became due: fresh submissions and retries alike.
+            .orderBy('due.next_attempt_at')
+            .orderBy('due.dt_job_submitted')
+            .limit(1),
+        ).$asTuple('tag', 'request_id'),
+      ),
+    )
+    // Re-checked on the row itself: on PostgreSQL a concurrent claim may have moved it meanwhile.
+    .where('status', '=', RequestStatus.SUBMITTED)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? { row, owner, claimedAt: now } : undefined;
+}
+
+/**
+ * The one difference between the dialects in claiming. PostgreSQL: many workers claim at once, so the
+ * candidate row is locked and rows other claims hold are skipped (`FOR UPDATE SKIP LOCKED`) — no two
+ * workers get the same request and none waits for another. SQLite: an UPDATE takes the database's
+ * single write lock before it reads, so the subquery and the update are one atomic step already.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function lockedForClaim<Q extends SelectQueryBuilder<any, any, any>>(dialect: Dialect, candidates: Q): Q {
+  switch (dialect) {
+    case 'postgres':
+      return candidates.forUpdate().skipLocked() as Q;
+    case 'sqlite':
+      return candidates;
+  }
+}
+
+/** Extends the lease while the worker works; false when the lease is no longer this worker's. */
+export async function renewLease(db: Kysely<Tables>, lease: Lease, now: number, leaseMs: number): Promise<boolean> {
+  const result = await ownedBy(db.updateTable('job_request').set({ lease_expires_at: now + leaseMs }), lease).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** SUCCESS with the artefacts' relative keys; the encryption key is erased. False when the lease was lost. */
+export async function completeRequest(db: Kysely<Tables>, lease: Lease, keys: readonly string[], now: number): Promise<boolean> {
+  const result = await ownedBy(
+    db.updateTable('job_request').set({
+      status: RequestStatus.SUCCESS,
+      download_urls: JSON.stringify(keys),
+      dt_file_created: now,
+      dt_job_completed: now,
+      execution_time: now - lease.claimedAt,
+      err_message: null,
+      encryption_key: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_updated: now,
+    }),
+    lease,
+  ).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export type AttemptOutcome = typeof RequestStatus.SUBMITTED | typeof RequestStatus.FAILED;
+
+/**
+ * Records a failed attempt. `final` (a DataError) → FAILED at once. Otherwise back to SUBMITTED,
+ * due after the backoff, while the retry budget lasts; FAILED when it is spent. The message becomes
+ * the statusMessage either way; the encryption key is erased once FAILED. Undefined when the lease was lost.
+ */
+export async function failAttempt(
+  db: Kysely<Tables>,
+  lease: Lease,
+  failure: { message: string; final: boolean },
+  now: number,
+): Promise<AttemptOutcome | undefined> {
+  // The claimed row's count is current: only the lease owner changes it, and every write checks the owner.
+  const attempts = lease.row.submission_attempts;
+  const failed = failure.final || attempts >= MAX_ATTEMPTS;
+  const common = { err_message: clip(failure.message), lease_owner: null, lease_expires_at: null, last_updated: now };
+  const update = failed
+    ? { ...common, status: RequestStatus.FAILED, encryption_key: null, dt_job_completed: now, execution_time: now - lease.claimedAt }
+    : { ...common, status: RequestStatus.SUBMITTED, next_attempt_at: now + backoffMs(attempts) };
+  const result = await ownedBy(db.updateTable('job_request').set(update), lease).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return undefined;
+  return failed ? RequestStatus.FAILED : RequestStatus.SUBMITTED;
+}
+
+/**
+ * Gives a request back without counting the attempt (graceful shutdown): SUBMITTED, due at once,
+ * the claim's increments undone. False when the lease was already lost.
+ */
+export async function releaseRequest(db: Kysely<Tables>, lease: Lease, now: number): Promise<boolean> {
+  const result = await ownedBy(
+    db.updateTable('job_request').set((eb) => ({
+      status: RequestStatus.SUBMITTED,
+      iteration: eb('iteration', '-', 1),
+      submission_attempts: eb('submission_attempts', '-', 1),
+      next_attempt_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_updated: now,
+    })),
+    lease,
+  ).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export const STALLED_MESSAGE = 'the worker building this report stopped responding; it will be retried';
+export const STALLED_FINAL_MESSAGE = `the report could not be built: its worker stopped responding ${MAX_ATTEMPTS} times`;
+
+/**
+ * Recovers requests whose worker died or stalled (PROCESSING, lease expired before `now`): SUBMITTED
+ * and due at once while the retry budget lasts, else FAILED with the key erased. The attempt the dead
+ * worker made counts: a report that kills its worker must not kill workers forever.
+ */
+export async function reapExpiredLeases(db: Kysely<Tables>, now: number): Promise<{ retried: number; failed: number }> {
+  const expired = db
+    .updateTable('job_request')
+    .where('status', '=', RequestStatus.PROCESSING)
+    .where('lease_expires_at', '<', now);
+  const cleared = { lease_owner: null, lease_expires_at: null, last_updated: now };
+  const failed = await expired
+    .set({ ...cleared, status: RequestStatus.FAILED, err_message: STALLED_FINAL_MESSAGE, encryption_key: null, dt_job_completed: now })
+    .where('submission_attempts', '>=', MAX_ATTEMPTS)
+    .executeTakeFirst();
+  const retried = await expired
+    .set({ ...cleared, status: RequestStatus.SUBMITTED, err_message: STALLED_MESSAGE, next_attempt_at: now })
+    .where('submission_attempts', '<', MAX_ATTEMPTS)
+    .executeTakeFirst();
+  return { retried: Number(retried.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
+}
+
+/** Narrows a write to the row this lease still holds. */
+type JobRequestUpdate = UpdateQueryBuilder<Tables, 'job_request', 'job_request', UpdateResult>;
+function ownedBy(query: JobRequestUpdate, lease: Lease): JobRequestUpdate {
+  return query
+    .where('tag', '=', lease.row.tag)
+    .where('request_id', '=', lease.row.request_id)
+    .where('status', '=', RequestStatus.PROCESSING)
+    .where('lease_owner', '=', lease.owner);
+}

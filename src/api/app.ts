@@ -81,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestRoutes(ctx));
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
-  await app.register(recordRoutes(database.db));
+  await app.register(recordRoutes(database, config));
   // The local store's signed links are served by the API itself; cloud stores serve their own.
   if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
   await app.register(exhaustRoutes({ config, store: deps.store, clock }));

@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBlobStore, type Services } from '../../src/main.js';
 import { TestClock } from './clock.js';
+import { databaseUrlOf } from './cli.js';
 import type { TestDatabase } from './databases.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -29,6 +30,8 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
   const dataDir = mkdtempSync(join(tmpdir(), 'exhaust-app-'));
   const config = loadConfig({
     EXHAUST_DATA_DIR: dataDir,
+    // The config names the very database the app uses, for what opens connections of its own.
+    DATABASE_URL: databaseUrlOf(database),
     EXHAUST_ADMIN_TOKEN: ADMIN_TOKEN,
     EXHAUST_LOG_LEVEL: 'debug',
     ...env,

@@ -36,6 +36,21 @@ for (const dialect of dialects) {
       assert.deepEqual(rows, [{ id: 'u1', first_name: 'Asha', root_org_id: 'org1' }, { id: 'u2', first_name: null, root_org_id: null }]);
     });
 
+    test('a slow upload does not hold the database: the API answers meanwhile', async () => {
+      const body = new Readable({ read() {} });
+      body.push(jsonl({ id: 'slow-1' }));
+      const upload = t.app.inject({ method: 'POST', url: '/v1/records/users', headers: ndjson, payload: body });
+      // The upload is still open; before spooling, its transaction held the only SQLite connection.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const health = await t.app.inject({ method: 'GET', url: '/health' });
+      assert.equal(health.statusCode, 200);
+      body.push(jsonl({ id: 'slow-2' }));
+      body.push(null);
+      const res = await upload;
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().result, { entity: 'users', rows: 2 });
+    });
+
     test('streams bodies larger than the 1 MiB JSON limit', async () => {
       const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ id: `big-${i}`, schoolName: 'A school with a long enough name' }));
       const payload = lines.join('\n') + '\n';

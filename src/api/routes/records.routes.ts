@@ -1,10 +1,16 @@
 // Bulk import of learning records (admin): `POST /v1/records/:entity` with a JSON Lines body, the
 // HTTP twin of `exhaust import`. The body is streamed into the import, never buffered.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Type } from 'typebox';
-import type { Tables } from '../../db/database.js';
+import type { Config } from '../../config.js';
+import { connectDatabase } from '../../db/connect.js';
+import type { Database } from '../../db/database.js';
 import { AppError, clientError } from '../../errors.js';
 import { findRecordEntity, recordEntityNames } from '../../records/entities.js';
 import { describeBadLines, importRecords } from '../../records/import.js';
@@ -20,7 +26,7 @@ export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/
 
 const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope };
 
-export const recordRoutes = (db: Kysely<Tables>): FastifyPluginAsyncTypebox => async (app) => {
+export const recordRoutes = (database: Database, config: Config): FastifyPluginAsyncTypebox => async (app) => {
   // Encapsulated to this plugin: the body reaches the handler as the raw request stream, so the
   // 1 MiB JSON limit does not apply here and nothing is held in memory. Any type is let through to
   // the handler so that a wrong one gets a message naming the right ones.
@@ -46,7 +52,7 @@ export const recordRoutes = (db: Kysely<Tables>): FastifyPluginAsyncTypebox => a
       }
       // No body at all (Content-Length: 0) is an empty file: nothing to import.
       const body = request.body instanceof Readable ? request.body : Readable.from([]);
-      const result = await importRecords(db, entity, body);
+      const result = await importSpooled(database, config, entity, body);
       if (result.badLines > 0) {
         const lines = describeBadLines(result, (n) => `line ${n}`);
         throw clientError(`${entity.file}: ${result.badLines} bad line${result.badLines === 1 ? '' : 's'}, nothing imported; ${lines.join('; ')}`);
@@ -55,3 +61,21 @@ export const recordRoutes = (db: Kysely<Tables>): FastifyPluginAsyncTypebox => a
     },
   });
 };
+
+/**
+ * The body is first spooled to a file, then imported: the file's one transaction then lasts as
+ * long as the database work, never as long as a slow upload. On SQLite the import also gets its own
+ * connection, so the API keeps reading (WAL) while it runs; its writes wait for the lock.
+ */
+async function importSpooled(database: Database, config: Config, entity: NonNullable<ReturnType<typeof findRecordEntity>>, body: Readable) {
+  const spool = join(config.dataDir, 'tmp', `${randomUUID()}.jsonl`);
+  await mkdir(join(config.dataDir, 'tmp'), { recursive: true });
+  const own = database.dialect === 'sqlite' ? connectDatabase(config.database) : undefined;
+  try {
+    await pipeline(body, createWriteStream(spool));
+    return await importRecords((own ?? database).db, entity, createReadStream(spool));
+  } finally {
+    await own?.close();
+    await rm(spool, { force: true });
+  }
+}

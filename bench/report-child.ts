@@ -1,0 +1,122 @@
+// The process doing the work in the report benchmark, one step per run so that its peak RSS
+// (VmHWM) is that step's alone. Configured like the service (DATABASE_URL, EXHAUST_DATA_DIR, …);
+// writes its figures as JSON to BENCH_RESULT_FILE.
+//
+//   build <batchId> <channel> <requestedBy>  submit a progress-exhaust request through the service layer,
+//                                            then Worker.runOnce(): claim → rows → CSV → AES zip → store → SUCCESS
+//   csv <batchId> <channel> <file>           the same rows → CSV into <file>, without zip or store
+//   zip <csvFile> <zipFile>                  the zip step alone: src/export/zip.ts (zip.js, AES-256) on a CSV file
+//   sql <batchId> <channel>                  the SQL of the report's one streaming query, parameters inlined,
+//                                            for the database's own export of exactly what the report reads
+import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { KyselyPlugin, QueryId, RootOperationNode } from 'kysely';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { loadConfig } from '../src/config.js';
+import { connectDatabase } from '../src/db/connect.js';
+import { loadBatchScope } from '../src/datasets/collection/batch-scope.js';
+import { progressDataset } from '../src/datasets/progress/progress.dataset.js';
+import { progressRows } from '../src/datasets/progress/progress.query.js';
+import { csvChunks } from '../src/export/csv.js';
+import { zipStream } from '../src/export/zip.js';
+import { closeServices, openServices } from '../src/main.js';
+import { submitRequest } from '../src/requests/request.service.js';
+import { deriveKey } from '../src/secrets.js';
+import { systemClock } from '../src/time.js';
+import { Worker } from '../src/worker/worker.js';
+import { BENCH_PASSWORD, type ChildResult } from './lib/report-step.js';
+
+const memory = (field: 'VmHWM' | 'VmRSS') => Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s*(\\d+)`, 'm'))?.[1] ?? NaN);
+
+async function build(batchId: string, channel: string, requestedBy: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
+  const config = loadConfig();
+  const services = openServices(config);
+  try {
+    const submitted = await submitRequest(
+      {
+        db: services.database.db,
+        clock: systemClock,
+        timeZone: config.timeZone,
+        storedKeysKey: deriveKey(config.secret, 'stored-keys'),
+        // A new request has no artefacts: nothing to sign.
+        sign: async () => ({ urls: [], expiresAt: 0 }),
+      },
+      channel,
+      { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } },
+    );
+    const worker = new Worker(services, { concurrency: 1 });
+    const started = performance.now();
+    const outcome = await worker.runOnce();
+    const ms = performance.now() - started;
+    await worker.stop();
+    if (outcome?.requestId !== submitted.requestId) throw new Error(`the worker claimed ${outcome?.requestId ?? 'nothing'}, not ${submitted.requestId}`);
+    let bytes = 0;
+    for (const key of outcome.keys ?? []) bytes += statSync(`${config.dataDir}/storage/${config.container}/${key}`, { throwIfNoEntry: false })?.size ?? 0;
+    return { ms, status: outcome.status, bytes, ...(outcome.message ? { message: outcome.message } : {}) };
+  } finally {
+    await closeServices(services);
+  }
+}
+
+async function csv(batchId: string, channel: string, file: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
+  const config = loadConfig();
+  // Read-only, as the worker reads reports on SQLite.
+  const database = connectDatabase(config.database, { readonly: config.database.dialect === 'sqlite' });
+  try {
+    const started = performance.now();
+    let rows = 0;
+    const request = { requestId: 'bench', dataset: progressDataset.id, channel, datasetConfig: { batchId }, day: '20240101' };
+    for await (const report of progressDataset.reports({ db: database.db, timeZone: config.timeZone }, request)) {
+      const counted = (async function* () {
+        for await (const row of report.rows) {
+          rows += 1;
+          yield row;
+        }
+      })();
+      await pipeline(Readable.from(csvChunks(report.columns, counted)), createWriteStream(file));
+    }
+    return { ms: performance.now() - started, rows, bytes: statSync(file).size };
+  } finally {
+    await database.close();
+  }
+}
+
+async function zip(csvFile: string, zipFile: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
+  const started = performance.now();
+  await pipeline(zipStream('report.csv', createReadStream(csvFile, { highWaterMark: 256 * 1024 }), { password: BENCH_PASSWORD }), createWriteStream(zipFile));
+  return { ms: performance.now() - started, bytes: statSync(zipFile).size };
+}
+
+async function reportSql(batchId: string, channel: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
+  const config = loadConfig();
+  const database = connectDatabase(config.database, { readonly: config.database.dialect === 'sqlite' });
+  try {
+    const scope = await loadBatchScope(database.db, batchId, channel);
+    if (!scope) throw new Error(`no batch ${batchId}`);
+    // The query node as Kysely is about to run it; compiled by the same executor, then inlined.
+    let node: RootOperationNode | undefined;
+    const capture: KyselyPlugin = { transformQuery: (args) => (node ??= args.node), transformResult: async (args) => args.result };
+    const rows = progressRows(database.db.withPlugin(capture), scope, 1)[Symbol.asyncIterator]();
+    await rows.next();
+    await rows.return?.();
+    if (!node) throw new Error('the report ran no query');
+    const compiled = database.db.getExecutor().compileQuery(node, { queryId: 'bench' } as QueryId);
+    const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
+    const values = [...compiled.parameters];
+    const sql = config.database.dialect === 'postgres'
+      ? compiled.sql.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]))
+      : compiled.sql.replace(/\?/g, () => literal(values.shift()));
+    return { ms: 0, sql };
+  } finally {
+    await database.close();
+  }
+}
+
+const [mode, ...args] = process.argv.slice(2);
+const resultFile = process.env.BENCH_RESULT_FILE;
+if (!resultFile) throw new Error('BENCH_RESULT_FILE is not set');
+const startRssKb = memory('VmRSS');
+const step = mode === 'build' ? build(args[0]!, args[1]!, args[2]!) : mode === 'csv' ? csv(args[0]!, args[1]!, args[2]!) : mode === 'zip' ? zip(args[0]!, args[1]!) : mode === 'sql' ? reportSql(args[0]!, args[1]!) : undefined;
+if (!step) throw new Error(`unknown mode ${mode}`);
+const result: ChildResult = { ...(await step), startRssKb, peakRssKb: memory('VmHWM') };
+writeFileSync(resultFile, JSON.stringify(result));

@@ -2,9 +2,9 @@
 // files `exhaust import <dir>` reads. Needs no database.
 import cliProgress from 'cli-progress';
 import { mkdirSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type DemoProgress, writeDemoFiles } from '../demo/demo-files.js';
 import { type DemoOptions, planDemo } from '../demo/demo-plan.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './main.js';
 
 const USAGE =
@@ -28,26 +28,18 @@ export async function demoCommand(args: string[]): Promise<number> {
 }
 
 function parse(args: string[]): { options: DemoOptions; out: string } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        learners: { type: 'string' },
-        batches: { type: 'string' },
-        collections: { type: 'string' },
-        seed: { type: 'string' },
-        channel: { type: 'string' },
-        out: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    // parseArgs explains itself in one sentence (unknown option, missing value).
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}; ${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      learners: { type: 'string' },
+      batches: { type: 'string' },
+      collections: { type: 'string' },
+      seed: { type: 'string' },
+      channel: { type: 'string' },
+      out: { type: 'string' },
+    },
+    USAGE,
+  );
   if (positionals.length !== 1 || positionals[0] !== 'generate') throw new UsageError(USAGE);
   if (values.out === undefined || values.out === '') throw new UsageError(`--out is required; ${USAGE}`);
   const learners = integer('--learners', values.learners, undefined, 1, 100_000_000);

@@ -1,12 +1,12 @@
 // `exhaust publish <file> --dataset <id> --date <yyyy-mm-dd> [--channel <ch> | --public] [--part <p>]`:
 // streams a day's exhaust file into the store (DESIGN §4, §8 "CLI"). Needs no database.
 import { createReadStream, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { extensionOf } from '../exhaust/exhaust.js';
 import { checkPublishInput, publishExhaustFile } from '../exhaust/publish.js';
 import { createBlobStore } from '../main.js';
+import { parseCommandArgs } from './args.js';
 import { UsageError } from './main.js';
 
 const USAGE = 'usage: exhaust publish <file> --dataset <id> --date <yyyy-mm-dd> (--channel <channel> | --public) [--part <part>]';
@@ -43,25 +43,17 @@ function isFile(path: string): boolean {
 }
 
 function parse(args: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dataset: { type: 'string' },
-        date: { type: 'string' },
-        channel: { type: 'string' },
-        public: { type: 'boolean' },
-        part: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    // parseArgs explains itself in one sentence (unknown option, missing value).
-    throw new UsageError(`${(error as Error).message.split('\n')[0]}; ${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      dataset: { type: 'string' },
+      date: { type: 'string' },
+      channel: { type: 'string' },
+      public: { type: 'boolean' },
+      part: { type: 'string' },
+    },
+    USAGE,
+  );
   if (positionals.length !== 1) throw new UsageError(USAGE);
   if (values.dataset === undefined) throw new UsageError(`--dataset is required; ${USAGE}`);
   if (values.date === undefined) throw new UsageError(`--date is required; ${USAGE}`);

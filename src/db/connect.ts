@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Config } from '../config.js';
@@ -34,6 +34,41 @@ export function connectDatabase(database: Config['database'], options: { poolSiz
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared per SQLite connection; the API uses a few dozen. */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The SQLite database as Kysely sees it, with prepare() memoised per SQL text (least recently used
+ * evicted past `size`). Kysely's SQLite driver prepares every query afresh, and compiling the SQL
+ * was ~15 % of the API's CPU: the same few statements run on every call. Kysely binds all values
+ * as parameters, so the SQL text names the statement. A statement still being iterated (a report
+ * streaming through .stream() → iterate()) is busy and cannot run again until it ends: a call
+ * meeting a busy one gets a fresh, uncached statement instead.
+ */
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql) {
+      const cached = cache.get(sql);
+      if (cached) {
+        if (cached.busy) return sqlite.prepare(sql);
+        // Map keeps insertion order: re-inserting makes it the most recently used.
+        cache.delete(sql);
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // The wire shape of a request (Sunbird's JobStatusResponse). Times are epoch ms; absent values
 // are left out, as Sunbird's serializer does.
 import type { LinkSigner } from '../storage/blob-store.js';
-import type { RequestRow } from './request.repository.js';
+import type { JobStatusRow } from './request.repository.js';
 
 export interface JobStatusResponse {
   requestId: string;
@@ -20,7 +20,7 @@ export interface JobStatusResponse {
   statusMessage?: string;
 }
 
-export async function toJobStatus(row: RequestRow, sign: LinkSigner): Promise<JobStatusResponse> {
+export async function toJobStatus(row: JobStatusRow, sign: LinkSigner): Promise<JobStatusResponse> {
   const keys = row.status === 'SUCCESS' && row.download_urls ? (JSON.parse(row.download_urls) as string[]) : [];
   const links = keys.length > 0 ? await sign(keys) : { urls: [], expiresAt: 0 };
   const jobStats: JobStatusResponse['jobStats'] = { dtJobSubmitted: row.dt_job_submitted };

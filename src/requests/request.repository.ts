@@ -6,6 +6,25 @@ import { RequestStatus } from './request.js';
 
 export type RequestRow = Selectable<JobRequestTable>;
 
+/** What a JobStatus answer is made of; lists read only these (a third fewer values per row). */
+export const JOB_STATUS_COLUMNS = [
+  'request_id',
+  'tag',
+  'job_id',
+  'requested_by',
+  'requested_channel',
+  'status',
+  'last_updated',
+  'request_data',
+  'iteration',
+  'dt_job_submitted',
+  'dt_job_completed',
+  'execution_time',
+  'download_urls',
+  'err_message',
+] as const satisfies readonly (keyof RequestRow)[];
+export type JobStatusRow = Pick<RequestRow, (typeof JOB_STATUS_COLUMNS)[number]>;
+
 export interface NewRequest {
   tag: string;
   requestId: string;
@@ -70,7 +89,7 @@ export async function listRequests(
   tag: string,
   status: RequestStatus | undefined,
   page: Page,
-): Promise<{ count: number; rows: RequestRow[] }> {
+): Promise<{ count: number; rows: JobStatusRow[] }> {
   let query = db.selectFrom('job_request').where('tag', '=', tag);
   if (status) query = query.where('status', '=', status);
   return pageOf(query, page);
@@ -85,7 +104,7 @@ export interface SearchFilters {
   submittedBetween?: [number, number];
 }
 
-export async function searchRequests(db: Kysely<Tables>, f: SearchFilters, page: Page): Promise<{ count: number; rows: RequestRow[] }> {
+export async function searchRequests(db: Kysely<Tables>, f: SearchFilters, page: Page): Promise<{ count: number; rows: JobStatusRow[] }> {
   let query = db.selectFrom('job_request');
   if (f.dataset !== undefined) query = query.where('job_id', '=', f.dataset);
   if (f.status !== undefined) query = query.where('status', '=', f.status);
@@ -97,10 +116,22 @@ export async function searchRequests(db: Kysely<Tables>, f: SearchFilters, page:
   return pageOf(query, page);
 }
 
-async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page) {
-  const [total, rows] = await Promise.all([
-    query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
-    query.selectAll().orderBy('dt_job_submitted', 'desc').orderBy('request_id').limit(page.limit).offset(page.offset).execute(),
-  ]);
-  return { count: Number(total.count), rows };
+/**
+ * One page, newest first, and the count of all matches. The count rides along in the page's own
+ * statement (an uncorrelated subquery, evaluated once): one round trip instead of two, and both
+ * figures from one snapshot. Only a page past the end, which has no row to carry it, costs a
+ * second statement.
+ */
+async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page): Promise<{ count: number; rows: JobStatusRow[] }> {
+  const count = query.select((eb) => eb.fn.countAll<number>().as('count'));
+  const rows = await query
+    .select(JOB_STATUS_COLUMNS)
+    .select(count.as('total'))
+    .orderBy('dt_job_submitted', 'desc')
+    .orderBy('request_id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
+  return { count: Number((await count.executeTakeFirstOrThrow()).count), rows };
 }

@@ -102,6 +102,17 @@ for (const dialect of dialects) {
         const submitted = (await get('/dataset/v1/request/list/batch-7?status=SUBMITTED')).json().result;
         assert.equal(submitted.count, 4);
       });
+      test('a page past the end is empty and still counts the total', async () => {
+        const res = await get('/dataset/v1/request/list/batch-7?limit=2&offset=5');
+        assert.deepEqual(res.json().result, { count: 5, jobs: [] });
+      });
+      test('a page inside the list carries the total and every field of a job', async () => {
+        const res = await get('/dataset/v1/request/list/batch-7?limit=1&offset=1');
+        const { count, jobs } = res.json().result;
+        assert.equal(count, 5);
+        assert.equal(jobs.length, 1);
+        assert.deepEqual(Object.keys(jobs[0]).sort(), ['attempts', 'datasetConfig', 'dataset', 'downloadUrls', 'expiresAt', 'jobStats', 'lastUpdated', 'requestId', 'requestedBy', 'requestedChannel', 'status', 'tag'].sort());
+      });
       test('an unknown tag is an empty list', async () => {
         const res = await get('/dataset/v1/request/list/nothing-here');
         assert.deepEqual(res.json().result, { count: 0, jobs: [] });

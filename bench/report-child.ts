@@ -30,7 +30,7 @@ const memory = (field: 'VmHWM' | 'VmRSS') => Number(readFileSync('/proc/self/sta
 
 async function build(batchId: string, channel: string, requestedBy: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
   const config = loadConfig();
-  const services = openServices(config);
+  const services = await openServices(config);
   try {
     const submitted = await submitRequest(
       {
@@ -68,9 +68,9 @@ async function csv(batchId: string, channel: string, file: string): Promise<Omit
     const request = { requestId: 'bench', dataset: progressDataset.id, channel, datasetConfig: { batchId }, day: '20240101' };
     for await (const report of progressDataset.reports({ db: database.db, timeZone: config.timeZone }, request)) {
       const counted = (async function* () {
-        for await (const row of report.rows) {
-          rows += 1;
-          yield row;
+        for await (const chunk of report.rows) {
+          rows += chunk.length;
+          yield chunk;
         }
       })();
       await pipeline(Readable.from(csvChunks(report.columns, counted)), createWriteStream(file));

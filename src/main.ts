@@ -6,10 +6,8 @@ import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
 import { createLogger } from './logger.js';
 import { deriveKey } from './secrets.js';
-import { AzureBlobStore } from './storage/azure/azure-blob-store.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { LocalBlobStore } from './storage/local/local-blob-store.js';
-import { S3BlobStore } from './storage/s3/s3-blob-store.js';
 import { type Clock, systemClock } from './time.js';
 
 export interface Services {
@@ -20,26 +18,35 @@ export interface Services {
   clock: Clock;
 }
 
-export function openServices(config: Config, overrides: Partial<Pick<Services, 'logger' | 'clock' | 'database'>> = {}): Services {
+export async function openServices(config: Config, overrides: Partial<Pick<Services, 'logger' | 'clock' | 'database'>> = {}): Promise<Services> {
+  const store = await createBlobStore(config);
   return {
     config,
     database: overrides.database ?? connectDatabase(config.database),
-    store: createBlobStore(config),
+    store,
     logger: overrides.logger ?? createLogger(config.logLevel),
     clock: overrides.clock ?? systemClock,
   };
 }
 
-/** The one place that picks a blob store (EXHAUST_STORAGE). Nothing is contacted until first use. */
-export function createBlobStore(config: Config): BlobStore {
+/**
+ * The one place that picks a blob store (EXHAUST_STORAGE). Nothing is contacted until first use.
+ * The cloud SDKs are loaded only for the store configured: together they weigh ~50 MB of resident
+ * memory in every process, the worker's included, that never talks to them.
+ */
+export async function createBlobStore(config: Config): Promise<BlobStore> {
   const storage = config.storage;
   switch (storage.kind) {
     case 'file':
       return new LocalBlobStore(join(config.dataDir, 'storage'), config.publicUrl, deriveKey(config.secret, 'signed-urls'));
-    case 'azure':
+    case 'azure': {
+      const { AzureBlobStore } = await import('./storage/azure/azure-blob-store.js');
       return new AzureBlobStore(storage.connectionString);
-    case 's3':
+    }
+    case 's3': {
+      const { S3BlobStore } = await import('./storage/s3/s3-blob-store.js');
       return new S3BlobStore(storage);
+    }
   }
 }
 

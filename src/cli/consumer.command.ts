@@ -14,7 +14,7 @@ export async function consumerCommand(args: string[]): Promise<number> {
     if (!consumerId || !ID.test(consumerId)) throw new UsageError('consumerId must be 1–200 letters, digits or _ . @ -');
     if (!channel || !CHANNEL.test(channel)) throw new UsageError('channel must be 1–200 letters, digits or _ . -');
   }
-  const services = openServices(loadConfig());
+  const services = await openServices(loadConfig());
   try {
     const { db } = services.database;
     await migrateToLatest(services.database);

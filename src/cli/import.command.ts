@@ -22,7 +22,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const found = recordEntities.filter((entity) => existsSync(join(dir, entity.file)));
   if (found.length === 0) throw new UsageError(`no record files in ${dir}; expected any of ${recordEntities.map((e) => e.file).join(', ')}`);
 
-  const services = openServices(loadConfig());
+  const services = await openServices(loadConfig());
   try {
     await migrateToLatest(services.database);
     const results: ImportResult[] = [];

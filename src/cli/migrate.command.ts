@@ -3,7 +3,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { closeServices, openServices } from '../main.js';
 
 export async function migrateCommand(): Promise<number> {
-  const services = openServices(loadConfig());
+  const services = await openServices(loadConfig());
   try {
     const applied = await migrateToLatest(services.database);
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'schema is up to date');

@@ -23,7 +23,7 @@ export async function publishCommand(args: string[]): Promise<number> {
     throw error;
   }
   if (!isFile(file)) throw new UsageError(`${file} is not a readable file`);
-  const store = createBlobStore(config);
+  const store = await createBlobStore(config);
   try {
     const result = await publishExhaustFile({ config, store }, target, createReadStream(file, { highWaterMark: 256 * 1024 }));
     console.log(`published ${result.container}/${result.key} (${result.size} bytes)`);

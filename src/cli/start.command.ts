@@ -23,7 +23,7 @@ export interface StartWhat {
  */
 export async function startCommand(_args: string[], what: StartWhat): Promise<number> {
   const config = loadConfig();
-  const services = openServices(config);
+  const services = await openServices(config);
   const { logger } = services;
   let app: FastifyInstance | undefined;
   let worker: Worker | undefined;

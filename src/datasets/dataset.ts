@@ -1,5 +1,5 @@
 // What a dataset is to the worker: given a request, a stream of per-batch reports, each a header
-// and rows produced straight from the database (never an array of the whole report).
+// and rows produced straight from the database in chunks (never an array of the whole report).
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
 
@@ -18,12 +18,18 @@ export interface ReportContext {
   timeZone: string;
 }
 
+/** Consecutive rows of a report. */
+export type RowChunk = ReadonlyArray<readonly unknown[]>;
+
 /** One CSV of one batch. */
 export interface BatchReport {
   batchId: string;
   columns: readonly string[];
-  /** Cells in column order; null/undefined is an empty cell. */
-  rows: AsyncIterable<readonly unknown[]>;
+  /**
+   * The rows in chunks (each chunk non-empty, a few thousand rows at most), so that a row costs no
+   * asynchronous step of its own. Cells in column order; null/undefined is an empty cell.
+   */
+  rows: AsyncIterable<RowChunk>;
 }
 
 export interface DatasetBuilder {

@@ -25,18 +25,26 @@ export function zipStream(entryName: string, content: AsyncIterable<Uint8Array>,
   const output = Readable.fromWeb(readable as import('node:stream/web').ReadableStream<Uint8Array>);
   const iterator = content[Symbol.asyncIterator]();
   let failure: unknown;
+  let cancelled = false;
   // Pull-based: the next chunk is produced only when zip.js asks for it.
   const source = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           const next = await iterator.next();
+          // zip.js gave up on the content (an abort) while the chunk was being made: its reason,
+          // not a write to the closed stream, is what the caller must see.
+          if (cancelled) return;
           if (next.done) controller.close();
           else controller.enqueue(next.value);
         } catch (error) {
+          if (cancelled) return;
           failure ??= error;
           controller.error(error);
         }
+      },
+      cancel() {
+        cancelled = true;
       },
     },
     { highWaterMark: 0 },

@@ -58,7 +58,7 @@ for (const dialect of dialects) {
         await assert.rejects(async () => {
           for await (const report of reports) {
             made += 1;
-            for await (const row of report.rows) void row;
+            for await (const chunk of report.rows) void chunk;
           }
         }, { name: 'DataError', message: DataErrorMessage.retired });
         assert.equal(made, 0, builder.id);
@@ -69,8 +69,8 @@ for (const dialect of dialects) {
       const seen: string[] = [];
       const reports = progressDataset.reports({ db: database.db, timeZone: 'UTC' }, { requestId: 'R', dataset: 'progress-exhaust', channel: 'channel-a', day: '20240115', datasetConfig: { batchFilter: ['b1', 'b2'] } });
       for await (const report of reports) {
-        for await (const row of report.rows) {
-          seen.push(`${report.batchId}:${String(row[4])}`);
+        for await (const chunk of report.rows) {
+          seen.push(`${report.batchId}:${String(chunk[0]![4])}`);
           break;
         }
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { progressDataset } from '../../src/datasets/progress/progress.dataset.js';
+import { completedContents, progressDataset } from '../../src/datasets/progress/progress.dataset.js';
 import { drain, insertAttempt, insertBatch, insertCollection, insertEnrolment, insertUser } from '../helpers/collection-records.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 
@@ -144,3 +144,24 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('progress: completed contents counted from content_status', () => {
+  // The scan of the importer's own form must count as JSON.parse does, and anything else must fall
+  // back to it: a repeated key counts once, with its last value; a status given as text counts.
+  const cases: Array<[string, number]> = [
+    ['{}', 0], ['{"a":2}', 1], ['{"a":2,"b":1,"c":2}', 2], ['{"a":0,"b":1}', 0],
+    ['{"a":2,"a":1}', 0], ['{"a":1,"a":2}', 1], ['{"a":2,"\\u0061":2}', 1], ['{"a\\"b":2}', 1],
+    ['{"a":"2","b":1}', 1], ['{"a":2.0}', 1], ['{"a":22}', 0], ['{"a": 2}', 1], ['{"a":2,}', 0],
+    ['{"a":[2]}', 1], ['{"a":{"b":2}}', 0], ['[2,2]', 2], ['"2"', 0], ['2', 0], ['not json 2', 0], ['', 0], ['{"a":2', 0],
+  ];
+  for (const [text, expected] of cases) {
+    test(`${text} → ${expected}`, () => assert.equal(completedContents(text), expected));
+  }
+  test('as many keys as the scan tracks, and more', () => {
+    for (const n of [63, 64, 65, 200]) {
+      const text = JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`do_${i}`, i % 3])));
+      const done = Array.from({ length: n }, (_, i) => i % 3).filter((status) => status === 2).length;
+      assert.equal(completedContents(text), done);
+    }
+  });
+});

@@ -12,8 +12,9 @@ import { LocalBlobStore } from '../../src/storage/local/local-blob-store.js';
 import { filesUnder } from '../helpers/files.js';
 import { openZip } from '../helpers/zip.js';
 
-async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
-  for (const item of items) yield item;
+/** Rows as a report streams them: in chunks of `size`. */
+async function* inChunks(rows: unknown[][], size = 2): AsyncGenerator<unknown[][]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
 describe('artefact pipeline: rows → CSV → zip → storage', () => {
@@ -46,7 +47,7 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
 
   test('an encrypted zip holds exactly the RFC 4180 CSV, named after the artefact', async () => {
     const key = 'progress-exhaust/REQ1/b1_progress_20240115.zip';
-    const { size } = await writeArtefact(store, container, key, { columns, rows: fromArray(rows) }, { password: 's3cret key' });
+    const { size } = await writeArtefact(store, container, key, { columns, rows: inChunks(rows) }, { password: 's3cret key' });
     const bytes = read(key);
     assert.equal(size, bytes.length);
     const zip = await openZip(bytes, 's3cret key');
@@ -63,14 +64,14 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
 
   test('the wrong key does not open it', async () => {
     const key = 'progress-exhaust/REQ2/b1_progress_20240115.zip';
-    await writeArtefact(store, container, key, { columns, rows: fromArray(rows) }, { password: 'right' });
+    await writeArtefact(store, container, key, { columns, rows: inChunks(rows) }, { password: 'right' });
     await assert.rejects(openZip(read(key), 'wrong'), /password/i);
     await assert.rejects(openZip(read(key)), /password|encrypted/i);
   });
 
   test('without a key the zip is plain and holds the same CSV', async () => {
     const key = 'response-exhaust/REQ3/b1_response_20240115.zip';
-    await writeArtefact(store, container, key, { columns, rows: fromArray(rows) });
+    await writeArtefact(store, container, key, { columns, rows: inChunks(rows) });
     const zip = await openZip(read(key));
     assert.deepEqual(zip.encrypted, [false]);
     assert.deepEqual(zip.names, ['b1_response_20240115.csv']);
@@ -80,10 +81,8 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
   test('many rows cross chunk boundaries intact', async () => {
     const key = 'progress-exhaust/REQ4/big_progress_20240115.zip';
     const n = 5003;
-    async function* many() {
-      for (let i = 0; i < n; i++) yield [`user-${i}`, i % 7 === 0 ? `multi\nline ${i}` : `u${i}`, i];
-    }
-    await writeArtefact(store, container, key, { columns: ['id', 'name', 'n'], rows: many() }, { password: 'k' });
+    const many = Array.from({ length: n }, (_, i) => [`user-${i}`, i % 7 === 0 ? `multi\nline ${i}` : `u${i}`, i]);
+    await writeArtefact(store, container, key, { columns: ['id', 'name', 'n'], rows: inChunks(many, 1000) }, { password: 'k' });
     const { text } = await openZip(read(key), 'k');
     const lines = ['id,name,n'];
     for (let i = 0; i < n; i++) lines.push(`user-${i},${i % 7 === 0 ? `"multi\nline ${i}"` : `u${i}`},${i}`);
@@ -92,7 +91,7 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
 
   test('an empty report is a header-only CSV', async () => {
     const key = 'progress-exhaust/REQ5/b0_progress_20240115.zip';
-    await writeArtefact(store, container, key, { columns, rows: fromArray([]) });
+    await writeArtefact(store, container, key, { columns, rows: inChunks([]) });
     assert.equal((await openZip(read(key))).text, 'Batch Id,User Name,Note,Score,Consent\r\n');
   });
 
@@ -101,7 +100,7 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
     let closed = false;
     async function* failing() {
       try {
-        for (let i = 0; i < 2500; i++) yield [i];
+        for (let i = 0; i < 2500; i++) yield [[i]];
         throw new DataError('No data found');
       } finally {
         closed = true;
@@ -124,7 +123,7 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
       try {
         for (let i = 0; ; i++) {
           if (i === 3000) controller.abort(new Error('stopping'));
-          yield [i];
+          yield [[i]];
         }
       } finally {
         closed = true;
@@ -142,7 +141,7 @@ describe('artefact pipeline: rows → CSV → zip → storage', () => {
     async function* counted() {
       for (let i = 0; i < 1_000_000; i++) {
         produced++;
-        yield [i, noise.slice((i * 61) % (noise.length - 64), ((i * 61) % (noise.length - 64)) + 60)];
+        yield [[i, noise.slice((i * 61) % (noise.length - 64), ((i * 61) % (noise.length - 64)) + 60)]];
       }
     }
     const zip = zipStream('n.csv', csvChunks(['n', 'pad'], counted()), { password: 'k' });

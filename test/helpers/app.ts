@@ -44,7 +44,7 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
     },
   });
   const clock = new TestClock();
-  const services: Services = { config, database, store: createBlobStore(config), logger: createLogger('debug', sink), clock };
+  const services: Services = { config, database, store: await createBlobStore(config), logger: createLogger('debug', sink), clock };
   const app = await buildApp(services);
   await app.ready();
   return {

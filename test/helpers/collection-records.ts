@@ -1,5 +1,6 @@
 // Builders for hand-made learning records, inserted straight into the record_* tables, and a
 // reader that drains a dataset's reports into plain arrays. Each test states its own data.
+import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import type { RecordAttemptTable, RecordBatchTable, RecordCollectionTable, RecordConsentTable, RecordEnrolmentTable, RecordUserTable, Tables } from '../../src/db/database.js';
 import type { DatasetBuilder, ReportRequest } from '../../src/datasets/dataset.js';
@@ -60,7 +61,10 @@ export async function drain(
   const reports: DrainedReport[] = [];
   for await (const report of builder.reports({ db, timeZone }, full)) {
     const rows: unknown[][] = [];
-    for await (const row of report.rows) rows.push([...row]);
+    for await (const chunk of report.rows) {
+      assert.ok(chunk.length > 0, 'a chunk of rows is never empty');
+      for (const row of chunk) rows.push([...row]);
+    }
     reports.push({ batchId: report.batchId, columns: report.columns, rows });
   }
   return reports;

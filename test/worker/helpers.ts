@@ -10,8 +10,9 @@ export type ReportsFn = (ctx: ReportContext, request: ReportRequest) => AsyncIte
 export const testBuilders = (reports: ReportsFn, id = 'progress-exhaust', reportKey = 'progress'): ReadonlyMap<string, DatasetBuilder> =>
   new Map([[id, { id, reportKey, reports }]]);
 
-export async function* rowsOf(rows: unknown[][]): AsyncGenerator<unknown[]> {
-  for (const row of rows) yield row;
+/** The rows as a report streams them: in chunks (here one). */
+export async function* rowsOf(rows: unknown[][]): AsyncGenerator<unknown[][]> {
+  if (rows.length > 0) yield rows;
 }
 
 /** A promise the test opens by hand. */

@@ -41,7 +41,7 @@ describe('4 workers racing for 50 requests (postgres)', { skip: postgres ? false
     const byWorker = new Map<string, number>();
     const warnings: string[] = [];
     const logger = createLogger('warn', new Writable({ write: (chunk, _e, done) => (warnings.push(String(chunk)), done()) }));
-    const store = createBlobStore(config);
+    const store = await createBlobStore(config);
     const workers = Array.from({ length: 4 }, (_, n) => {
       const pool = connectDatabase(database.settings, { poolSize: 4 });
       pools.push(pool);

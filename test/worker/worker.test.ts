@@ -191,7 +191,7 @@ for (const dialect of dialects) {
           batchId: 'b1',
           columns: ['n'],
           rows: (async function* () {
-            yield [1];
+            yield [[1]];
             throw new DataError('No data found');
           })(),
         };
@@ -221,7 +221,7 @@ for (const dialect of dialects) {
           batchId: 'b2',
           columns: ['n'],
           rows: (async function* () {
-            yield [build];
+            yield [[build]];
             if (build === 1) {
               stuck.arrive();
               await stuck.wait;
@@ -272,7 +272,7 @@ for (const dialect of dialects) {
             batchId: 'b1',
             columns: ['n'],
             rows: (async function* () {
-              yield [1];
+              yield [[1]];
               stuck.arrive();
               // Never opened: only an abort ends this build.
               await stuck.wait;
@@ -340,7 +340,7 @@ for (const dialect of dialects) {
             batchId: 'b1',
             columns: ['n'],
             rows: (async function* () {
-              yield [1];
+              yield [[1]];
               stuck.arrive();
               await stuck.wait;
             })(),
@@ -427,7 +427,7 @@ for (const dialect of dialects) {
             for await (const d of ctx.db.selectFrom('dataset_metadata').select('dataset_id').orderBy('dataset_id').stream()) {
               // On one better-sqlite3 connection this write would fail: the streaming read holds it.
               await queueRequest(database, t.config.secret, t.clock.now(), { requestId: `${requestId}-${d.dataset_id}` });
-              yield [d.dataset_id];
+              yield [[d.dataset_id]];
             }
           })(),
         };

@@ -4,6 +4,7 @@ import type { Tables } from '../../db/database.js';
 import type { BatchScope } from '../collection/batch-scope.js';
 import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
 import { batchIdCell, dateTimeCell, jsonCell, jsonValueCell, text } from '../collection/format.js';
+import { rowChunks } from '../collection/row-chunks.js';
 import type { DatasetBuilder } from '../dataset.js';
 
 const columns = [
@@ -34,21 +35,26 @@ export const responseDataset: DatasetBuilder = collectionDataset({
     // An attempt of a content that is no longer among the collection's assessments still has its
     // responses reported; only its title is unknown.
     const titles = new Map(collection.assessments.map((a) => [a.id, a.name]));
-    for await (const a of attemptRows(ctx.db, scope)) {
-      const attempt = [...prefix, a.user_id, a.content_id, titles.get(a.content_id) ?? '', a.attempt_id, dateTimeCell(a.last_attempted_on, ctx.timeZone)];
-      for (const q of questionsOf(a.questions)) {
-        yield [
-          ...attempt, jsonValueCell(q.id), jsonValueCell(q.type), jsonValueCell(q.title), jsonValueCell(q.description),
-          jsonValueCell(q.duration), jsonValueCell(q.score), jsonValueCell(q.maxScore), jsonCell(q.params), jsonCell(q.response),
-        ];
+    for await (const attempts of attemptRows(ctx.db, scope)) {
+      const rows: unknown[][] = [];
+      for (const a of attempts) {
+        const attempt = [...prefix, a.user_id, a.content_id, titles.get(a.content_id) ?? '', a.attempt_id, dateTimeCell(a.last_attempted_on, ctx.timeZone)];
+        for (const q of questionsOf(a.questions)) {
+          rows.push([
+            ...attempt, jsonValueCell(q.id), jsonValueCell(q.type), jsonValueCell(q.title), jsonValueCell(q.description),
+            jsonValueCell(q.duration), jsonValueCell(q.score), jsonValueCell(q.maxScore), jsonCell(q.params), jsonCell(q.response),
+          ]);
+        }
       }
+      // Attempts without questions make no rows.
+      if (rows.length > 0) yield rows;
     }
   },
 });
 
 /** The attempts of this batch only, of its active enrolments, in a stable order (the primary key's). */
 function attemptRows(db: Kysely<Tables>, scope: BatchScope) {
-  return db
+  const query = db
     .selectFrom('record_attempt as a')
     .innerJoin('record_enrolment as e', (join) =>
       join.onRef('e.batch_id', '=', 'a.batch_id').onRef('e.user_id', '=', 'a.user_id').onRef('e.collection_id', '=', 'a.collection_id'),
@@ -62,8 +68,8 @@ function attemptRows(db: Kysely<Tables>, scope: BatchScope) {
     .select(['a.user_id', 'a.content_id', 'a.attempt_id', 'a.last_attempted_on', 'a.questions'])
     .orderBy('a.user_id')
     .orderBy('a.content_id')
-    .orderBy('a.attempt_id')
-    .stream(STREAM_CHUNK_ROWS);
+    .orderBy('a.attempt_id');
+  return rowChunks(db, query, STREAM_CHUNK_ROWS);
 }
 
 function questionsOf(json: string): Question[] {

@@ -5,6 +5,7 @@ import type { Tables } from '../../db/database.js';
 import type { BatchScope } from '../collection/batch-scope.js';
 import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
 import { batchIdCell, dateCell, text } from '../collection/format.js';
+import { rowChunks } from '../collection/row-chunks.js';
 import { type DatasetBuilder, DataError, DataErrorMessage } from '../dataset.js';
 
 const columns = [
@@ -23,12 +24,12 @@ export const userinfoDataset: DatasetBuilder = collectionDataset({
   async *rows(ctx, scope) {
     const { collection, batch } = scope;
     const prefix = [collection.id, text(collection.name), batchIdCell(batch.id), text(batch.name)];
-    for await (const r of consentedUsers(ctx.db, scope)) {
-      yield [
+    for await (const chunk of consentedUsers(ctx.db, scope)) {
+      yield chunk.map((r) => [
         ...prefix, r.user_id, `${r.first_name ?? ''} ${r.last_name ?? ''}`.trim(), text(r.user_type), text(r.user_sub_type),
         text(r.state), text(r.district), text(r.block), text(r.cluster), text(r.school_id), text(r.school_name),
         text(r.org_name), text(r.email), text(r.phone), 'true', dateCell(r.last_updated_on, ctx.timeZone),
-      ];
+      ]);
     }
   },
 });
@@ -38,7 +39,7 @@ export const userinfoDataset: DatasetBuilder = collectionDataset({
  * (the importer stores consent statuses upper-case). A consent to another org does not count.
  */
 function consentedUsers(db: Kysely<Tables>, scope: BatchScope) {
-  return db
+  const query = db
     .selectFrom('record_enrolment as e')
     .innerJoin('record_consent as c', (join) =>
       join.onRef('c.user_id', '=', 'e.user_id')
@@ -55,6 +56,6 @@ function consentedUsers(db: Kysely<Tables>, scope: BatchScope) {
       'e.user_id', 'u.first_name', 'u.last_name', 'u.user_type', 'u.user_sub_type', 'u.state', 'u.district', 'u.block',
       'u.cluster', 'u.school_id', 'u.school_name', 'u.org_name', 'u.email', 'u.phone', 'c.last_updated_on',
     ])
-    .orderBy('e.user_id')
-    .stream(STREAM_CHUNK_ROWS);
+    .orderBy('e.user_id');
+  return rowChunks(db, query, STREAM_CHUNK_ROWS);
 }

@@ -42,6 +42,7 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
       app = await buildApp(services);
       await app.listen({ port: config.port, host: config.host });
       logger.info({ url: `http://${config.host}:${config.port}`, database: config.database.dialect }, 'data-exhaust is listening');
+      if (!config.adminToken) logger.warn('EXHAUST_ADMIN_TOKEN is unset: the internal routes (search, dataset registry, record import, publish) refuse every call');
     }
     if (what.worker) {
       worker = new Worker(services);

@@ -67,6 +67,7 @@ for (const dialect of dialects) {
       assert.equal(code, 0, log);
       // The request was answered (404: /health takes no POST) rather than cut.
       assert.match(response, /^HTTP\/1\.1 404/);
+      assert.match(log, /EXHAUST_ADMIN_TOKEN is unset: the internal routes .* refuse every call/, 'an operator is told the admin routes are closed');
       assert.match(log, /shutting down/);
       assert.match(log, /"msg":"stopped"/);
     });

@@ -32,7 +32,7 @@ export function dateTimeInZone(ms: number, zone: string): string {
 }
 
 /** Offset of the zone from UTC at an instant, in ms. */
-function offsetAt(ms: number, zone: string): number {
+export function offsetAt(ms: number, zone: string): number {
   const p = parts(ms, zone);
   const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
   return asUtc - Math.floor(ms / 1000) * 1000;

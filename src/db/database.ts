@@ -1,6 +1,6 @@
 // Table types, shared by both dialects. Times are epoch milliseconds (BIGINT); JSON is stored as
 // text so that one statement serves SQLite and PostgreSQL alike.
-import type { Generated, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Dialect } from '../config.js';
 
 export interface JobRequestTable {
@@ -162,4 +162,3 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type { Generated };

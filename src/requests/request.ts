@@ -17,21 +17,10 @@ export const RequestStatus = {
 export type RequestStatus = (typeof RequestStatus)[keyof typeof RequestStatus];
 export const requestStatuses = Object.values(RequestStatus);
 
-/** Allowed moves; every state change in the repositories is one of these. */
-const transitions: Record<RequestStatus, readonly RequestStatus[]> = {
-  SUBMITTED: ['PROCESSING'],
-  // A failed attempt with budget left goes back to SUBMITTED; an expired lease too.
-  PROCESSING: ['SUCCESS', 'FAILED', 'SUBMITTED'],
-  SUCCESS: [],
-  // Resubmitting a failed request starts it afresh.
-  FAILED: ['SUBMITTED'],
-};
-
-export function canMove(from: RequestStatus, to: RequestStatus): boolean {
-  return transitions[from].includes(to);
-}
-
-export const isFinal = (status: RequestStatus) => status === 'SUCCESS' || status === 'FAILED';
+// The moves, each made by one conditional statement (its WHERE is the guard, so concurrent
+// writers cannot break them): SUBMITTED → PROCESSING (claimRequest); PROCESSING → SUCCESS
+// (completeRequest), → SUBMITTED or FAILED (failAttempt, releaseRequest, reapExpiredLeases);
+// FAILED → SUBMITTED (upsertRequest, a resubmission). SUCCESS is final.
 
 /** Attempts per submission before a request is FAILED for good. */
 export const MAX_ATTEMPTS = 3;

@@ -84,3 +84,17 @@ function assessmentsOf(json: string): Assessment[] {
   }
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/**
+ * Who a report is about: the active enrolments of the batch (in its collection) joined to their
+ * users (`e`, `u`), narrowed to the requesting org's users when the collection is another org's.
+ */
+export function enrolmentsInScope(db: Kysely<Tables>, scope: BatchScope) {
+  return db
+    .selectFrom('record_enrolment as e')
+    .leftJoin('record_user as u', 'u.id', 'e.user_id')
+    .where('e.batch_id', '=', scope.batch.id)
+    .where('e.collection_id', '=', scope.collection.id)
+    .where('e.active', '=', 1)
+    .$if(scope.rootOrg !== undefined, (qb) => qb.where('u.root_org_id', '=', scope.rootOrg!));
+}

@@ -1,5 +1,6 @@
 // Cells of the collection datasets. An empty cell is always '' (never null), so every cell is a
 // string or a number and a test can compare rows exactly.
+import { offsetAt } from '../../time.js';
 
 export const EMPTY = '';
 
@@ -103,7 +104,6 @@ export function dateTimeCell(value: string | null, zone: string): string {
 // changes at instants on a quarter-hour boundary, so it is looked up once per quarter hour.
 const QUARTER_HOUR = 15 * 60 * 1000;
 const offsets = new Map<string, Map<number, number>>();
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function offsetOf(ms: number, zone: string): number {
   if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
@@ -113,22 +113,9 @@ function offsetOf(ms: number, zone: string): number {
   let offset = cache.get(bucket);
   if (offset === undefined) {
     if (cache.size > 100_000) cache.clear();
-    offset = zoneOffsetAt(bucket * QUARTER_HOUR, zone);
+    offset = offsetAt(bucket * QUARTER_HOUR, zone);
     cache.set(bucket, offset);
   }
   return offset;
 }
 
-function zoneOffsetAt(ms: number, zone: string): number {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-    });
-    formatters.set(zone, f);
-  }
-  const p: Record<string, number> = {};
-  for (const { type, value } of f.formatToParts(ms)) p[type] = Number(value);
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - ms;
-}

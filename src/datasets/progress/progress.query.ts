@@ -3,7 +3,7 @@
 import { type Compilable, type Kysely, sql } from 'kysely';
 import type { Tables } from '../../db/database.js';
 import { dialectOf } from '../../db/dialect.js';
-import type { BatchScope } from '../collection/batch-scope.js';
+import { type BatchScope, enrolmentsInScope } from '../collection/batch-scope.js';
 import { rowChunks } from '../collection/row-chunks.js';
 
 export interface ProgressRow {
@@ -89,13 +89,7 @@ function compareText(a: string, b: string): number {
 
 /** Streams the rows of a batch in chunks, ordered by user. */
 export function progressRows(db: Kysely<Tables>, scope: BatchScope, chunkRows: number): AsyncIterable<ProgressRow[]> {
-  const enrolments = db
-    .selectFrom('record_enrolment as e')
-    .leftJoin('record_user as u', 'u.id', 'e.user_id')
-    .where('e.batch_id', '=', scope.batch.id)
-    .where('e.collection_id', '=', scope.collection.id)
-    .where('e.active', '=', 1)
-    .$if(scope.rootOrg !== undefined, (qb) => qb.where('u.root_org_id', '=', scope.rootOrg!))
+  const enrolments = enrolmentsInScope(db, scope)
     .select([
       'e.user_id', 'e.enrolled_date', 'e.completed_on', 'e.certificates', 'e.content_status',
       'u.state', 'u.district', 'u.org_name', 'u.school_id', 'u.school_name', 'u.block', 'u.cluster',

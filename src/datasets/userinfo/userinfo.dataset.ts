@@ -2,7 +2,7 @@
 // requesting org — only for collections that ask for that consent.
 import type { Kysely } from 'kysely';
 import type { Tables } from '../../db/database.js';
-import type { BatchScope } from '../collection/batch-scope.js';
+import { type BatchScope, enrolmentsInScope } from '../collection/batch-scope.js';
 import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
 import { batchIdCell, dateCell, text } from '../collection/format.js';
 import { rowChunks } from '../collection/row-chunks.js';
@@ -39,19 +39,13 @@ export const userinfoDataset: DatasetBuilder = collectionDataset({
  * (the importer stores consent statuses upper-case). A consent to another org does not count.
  */
 function consentedUsers(db: Kysely<Tables>, scope: BatchScope) {
-  const query = db
-    .selectFrom('record_enrolment as e')
+  const query = enrolmentsInScope(db, scope)
     .innerJoin('record_consent as c', (join) =>
       join.onRef('c.user_id', '=', 'e.user_id')
         .on('c.object_id', '=', scope.collection.id)
         .on('c.consumer_id', '=', scope.channel)
         .on('c.status', '=', 'ACTIVE'),
     )
-    .leftJoin('record_user as u', 'u.id', 'e.user_id')
-    .where('e.batch_id', '=', scope.batch.id)
-    .where('e.collection_id', '=', scope.collection.id)
-    .where('e.active', '=', 1)
-    .$if(scope.rootOrg !== undefined, (qb) => qb.where('u.root_org_id', '=', scope.rootOrg!))
     .select([
       'e.user_id', 'u.first_name', 'u.last_name', 'u.user_type', 'u.user_sub_type', 'u.state', 'u.district', 'u.block',
       'u.cluster', 'u.school_id', 'u.school_name', 'u.org_name', 'u.email', 'u.phone', 'c.last_updated_on',

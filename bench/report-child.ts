@@ -5,7 +5,7 @@
 //   build <batchId> <channel> <requestedBy>  submit a progress-exhaust request through the service layer,
 //                                            then Worker.runOnce(): claim → rows → CSV → AES zip → store → SUCCESS
 //   csv <batchId> <channel> <file>           the same rows → CSV into <file>, without zip or store
-//   zip <csvFile> <zipFile>                  the zip step alone: src/export/zip.ts (zip.js, AES-256) on a CSV file
+//   zip <csvFile> <zipFile>                  the zip step alone: src/export/zip.ts (AES-256) on a CSV file
 //   sql <batchId> <channel>                  the SQL of the report's one streaming query, parameters inlined,
 //                                            for the database's own export of exactly what the report reads
 import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -6,10 +6,10 @@
 //                                            then Worker.runOnce(): claim → rows → CSV → AES zip → store → SUCCESS
 //   csv <batchId> <channel> <file>           the same rows → CSV into <file>, without zip or store
 //   zip <csvFile> <zipFile>                  the zip step alone: src/export/zip.ts (AES-256) on a CSV file
-//   sql <batchId> <channel>                  the SQL of the report's one streaming query, parameters inlined,
+//   sql <batchId> <channel>                  the SQL of the report's streaming queries, parameters inlined,
 //                                            for the database's own export of exactly what the report reads
 import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { KyselyPlugin, QueryId, RootOperationNode } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadConfig } from '../src/config.js';
@@ -66,7 +66,7 @@ async function csv(batchId: string, channel: string, file: string): Promise<Omit
     const started = performance.now();
     let rows = 0;
     const request = { requestId: 'bench', dataset: progressDataset.id, channel, datasetConfig: { batchId }, day: '20240101' };
-    for await (const report of progressDataset.reports({ db: database.db, timeZone: config.timeZone }, request)) {
+    for await (const report of progressDataset.reports({ database, timeZone: config.timeZone }, request)) {
       const counted = (async function* () {
         for await (const chunk of report.rows) {
           rows += chunk.length;
@@ -93,20 +93,19 @@ async function reportSql(batchId: string, channel: string): Promise<Omit<ChildRe
   try {
     const scope = await loadBatchScope(database.db, batchId, channel);
     if (!scope) throw new Error(`no batch ${batchId}`);
-    // The query node as Kysely is about to run it; compiled by the same executor, then inlined.
-    let node: RootOperationNode | undefined;
-    const capture: KyselyPlugin = { transformQuery: (args) => (node ??= args.node), transformResult: async (args) => args.result };
-    const rows = progressRows(database.db.withPlugin(capture), scope, 1)[Symbol.asyncIterator]();
-    await rows.next();
-    await rows.return?.();
-    if (!node) throw new Error('the report ran no query');
-    const compiled = database.db.getExecutor().compileQuery(node, { queryId: 'bench' } as QueryId);
+    // The queries as the report streams them, caught on their way to the database.
+    const streamed: CompiledQuery[] = [];
+    const spy = { ...database, streamRows: (query: CompiledQuery) => (streamed.push(query), (async function* () {})()) } as typeof database;
+    for await (const chunk of progressRows(spy, scope, 1)) void chunk;
+    if (streamed.length === 0) throw new Error('the report ran no query');
     const literal = (value: unknown) => (typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`);
-    const values = [...compiled.parameters];
-    const sql = config.database.dialect === 'postgres'
-      ? compiled.sql.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]))
-      : compiled.sql.replace(/\?/g, () => literal(values.shift()));
-    return { ms: 0, sql };
+    const sqls = streamed.map((compiled) => {
+      const values = [...compiled.parameters];
+      return config.database.dialect === 'postgres'
+        ? compiled.sql.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]))
+        : compiled.sql.replace(/\?/g, () => literal(values.shift()));
+    });
+    return { ms: 0, sqls };
   } finally {
     await database.close();
   }

@@ -97,7 +97,7 @@ export async function runReportsBench(options: ReportsBenchOptions): Promise<Sec
   notes.push(
     `report: a progress-exhaust request with an encryptionKey, submitted through the service layer and built by \`Worker.runOnce()\` in a child process (claim → rows → CSV → AES-256 zip → local blob store → SUCCESS); EXHAUST_LOG_LEVEL=${options.logLevel}; best of ${options.repeat}`,
     'raw export, enrolments ⋈ users (the yardstick of the target): the database\'s own CSV export of the joined rows the report reads (active enrolments of the batch left-joined to their users, the same 15 columns, ordered by user id), to /dev/null: `sqlite3 -csv` and `psql -c "COPY (…) TO STDOUT CSV"`; best of 3. It computes no best-attempt scores',
-    'raw export, the report\'s own query: the exact SQL the report streams (taken from Kysely, parameters inlined: best-attempt scores pivoted per assessment, two correlated look-ups per assessment and row on SQLite, a ranked and grouped join on PostgreSQL), exported the same way: what the database alone needs, the rest of the report\'s time is Node\'s',
+    'raw export, the report\'s own queries: the exact SQL the report streams (parameters inlined: on SQLite the enrolments ⋈ users and the batch\'s attempts in best-first order, two reads merged in Node; on PostgreSQL one query with a ranked, grouped and pivoted join), exported the same way: what the database alone needs, the rest of the report\'s time is Node\'s',
     'rows → CSV: the same report\'s rows through src/export/csv.ts into a file, without zip or store: where the time goes',
     'peak RSS: VmHWM of the child process doing the step (Node, tsx and the modules included; "RSS before the step" is its VmRSS once they were loaded); PostgreSQL was ANALYZEd after the import (as autovacuum would soon do)',
     `zip step: the report's CSV file zipped with src/export/zip.ts (zlib deflate level 6 on its thread pool, WinZip AES-256 with OpenSSL, in a child process) and with \`7z a -tzip -mem=AES256\` (7-Zip's defaults: deflate level 5, its own threads), to a file; best of ${options.repeat}`,
@@ -199,11 +199,12 @@ async function measureDatabase(
   // The database's own export of the joined rows the report reads.
   const rawSql = `select e.user_id, e.enrolled_date, e.completed_on, e.certificates, e.content_status, u.state, u.district, u.org_name, u.school_id, u.school_name, u.block, u.cluster, u.user_type, u.user_sub_type, u.board
     from record_enrolment e left join record_user u on u.id = e.user_id where ${where} order by e.user_id`;
-  const exportCsv = (sql: string) => database.schema
-    ? tools.psql && (() => run(tools.psql!, [database.schema!.baseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `COPY (${sql}) TO STDOUT CSV`], { ...baseEnv(), PGOPTIONS: `-c search_path=${database.schema!.schema}` }, { discardStdout: true }))
-    : tools.sqlite3 && (() => run(tools.sqlite3!, ['-csv', sqlitePath, sql], baseEnv(), { discardStdout: true }));
-  const bestExport = async (sql: string) => {
-    const once = exportCsv(sql);
+  // Several queries: exported one after the other by one run of the tool.
+  const exportCsv = (sqls: string[]) => database.schema
+    ? tools.psql && (() => run(tools.psql!, [database.schema!.baseUrl, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sqls.map((sql) => `COPY (${sql}) TO STDOUT CSV`).join('; ')], { ...baseEnv(), PGOPTIONS: `-c search_path=${database.schema!.schema}` }, { discardStdout: true }))
+    : tools.sqlite3 && (() => run(tools.sqlite3!, ['-csv', sqlitePath, sqls.join('; ')], baseEnv(), { discardStdout: true }));
+  const bestExport = async (sqls: string[]) => {
+    const once = exportCsv(sqls);
     if (!once) return undefined;
     return bestOf(3, async () => {
       const result = await once();
@@ -213,15 +214,15 @@ async function measureDatabase(
   };
   const tool = database.schema ? 'psql COPY … CSV' : 'sqlite3 -csv';
   let rawRowsPerS: number | undefined;
-  const joined = await bestExport(rawSql);
+  const joined = await bestExport([rawSql]);
   if (joined) {
     rawRowsPerS = rows / (joined.ms / 1000);
     steps.push({ rows, database: database.name, step: `raw export, enrolments ⋈ users (${tool})`, ms: joined.ms });
   }
-  // The report's own query (best-attempt scores included), as the database itself runs and writes it.
-  const reportSql = (await child(['sql', records.batchId, records.channel], env)).sql;
-  const own = reportSql ? await bestExport(reportSql) : undefined;
-  if (own) steps.push({ rows, database: database.name, step: `raw export, the report's own query with scores (${tool})`, ms: own.ms, ...(rawRowsPerS ? { rawRowsPerS } : {}) });
+  // The report's own queries (best-attempt scores included), as the database itself runs and writes them.
+  const reportSqls = (await child(['sql', records.batchId, records.channel], env)).sqls;
+  const own = reportSqls ? await bestExport(reportSqls) : undefined;
+  if (own) steps.push({ rows, database: database.name, step: `raw export, the report's own ${reportSqls!.length > 1 ? `${reportSqls!.length} queries` : 'query'} with scores (${tool})`, ms: own.ms, ...(rawRowsPerS ? { rawRowsPerS } : {}) });
 
   log(`reports: N=${thousands(size)} on ${database.name}: ${thousands(rows)} rows; building reports`);
   let attempt = 0;

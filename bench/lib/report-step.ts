@@ -13,6 +13,6 @@ export interface ChildResult {
   bytes?: number;
   status?: string;
   message?: string;
-  /** `sql` mode: the report's query with its parameters inlined. */
-  sql?: string;
+  /** `sql` mode: the report's streaming queries with their parameters inlined. */
+  sqls?: string[];
 }

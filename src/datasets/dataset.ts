@@ -1,7 +1,6 @@
 // What a dataset is to the worker: given a request, a stream of per-batch reports, each a header
 // and rows produced straight from the database in chunks (never an array of the whole report).
-import type { Kysely } from 'kysely';
-import type { Tables } from '../db/database.js';
+import type { Database } from '../db/database.js';
 
 export interface ReportRequest {
   requestId: string;
@@ -14,7 +13,8 @@ export interface ReportRequest {
 }
 
 export interface ReportContext {
-  db: Kysely<Tables>;
+  /** Read-only use: the worker's report connection (on SQLite a read-only one of its own). */
+  database: Database;
   timeZone: string;
 }
 

@@ -3,28 +3,23 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
-import Cursor from 'pg-cursor';
 import type { Config } from '../config.js';
 import type { Database, Tables } from './database.js';
+import { postgresRowStream, sqliteRowStream } from './row-stream.js';
 
 /** Opens the configured database. PostgreSQL pools reconnect by themselves after an outage. */
 export function connectDatabase(database: Config['database'], options: { poolSize?: number; readonly?: boolean } = {}): Database {
   if (database.dialect === 'postgres') {
-    const pool = new pg.Pool({
-      connectionString: database.url,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5000,
-      // BIGINT epoch-ms columns and COUNT(*) come back as numbers, as they do from SQLite.
-      types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
-    });
+    // BIGINT epoch-ms columns and COUNT(*) come back as numbers, as they do from SQLite.
+    const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig;
+    const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, types });
     // A connection cut by the server (restart, outage) must not crash the process: the pool drops
     // idle clients on its own, and a checked-out client's error also fails its query, which the
     // caller sees. Without these listeners EventEmitter would throw the error as uncaught.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    // The cursor makes Kysely's .stream() fetch rows in chunks: reports never hold a whole result.
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', streamRows: postgresRowStream(pool, types), close: () => db.destroy() };
   }
   if (database.url !== ':memory:') mkdirSync(dirname(database.url), { recursive: true });
   // A read-only connection lets a worker stream a report while the API writes on its own.
@@ -35,7 +30,7 @@ export function connectDatabase(database: Config['database'], options: { poolSiz
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', streamRows: sqliteRowStream(sqlite), close: () => db.destroy() };
 }
 
 /** Distinct SQL texts kept prepared per SQLite connection; the API uses a few dozen. */
@@ -45,9 +40,9 @@ export const STATEMENT_CACHE_SIZE = 500;
  * The SQLite database as Kysely sees it, with prepare() memoised per SQL text (least recently used
  * evicted past `size`). Kysely's SQLite driver prepares every query afresh, and compiling the SQL
  * was ~15 % of the API's CPU: the same few statements run on every call. Kysely binds all values
- * as parameters, so the SQL text names the statement. A statement still being iterated (a report
- * streaming through .stream() → iterate()) is busy and cannot run again until it ends: a call
- * meeting a busy one gets a fresh, uncached statement instead.
+ * as parameters, so the SQL text names the statement. A statement still being iterated is busy and
+ * cannot run again until it ends: a call meeting a busy one gets a fresh, uncached statement instead.
+ * (Reports stream through db/row-stream.ts, with statements of their own.)
  */
 export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();

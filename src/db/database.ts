@@ -2,6 +2,7 @@
 // text so that one statement serves SQLite and PostgreSQL alike.
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../config.js';
+import type { RowStream } from './row-stream.js';
 
 export interface JobRequestTable {
   /** `<client tag>:<channel>` — the channel suffix keeps channels apart. */
@@ -159,6 +160,8 @@ export interface Tables {
 export interface Database {
   readonly db: Kysely<Tables>;
   readonly dialect: Dialect;
+  /** Reports' streaming reads: rows as arrays, in chunks (see db/row-stream.ts). */
+  readonly streamRows: RowStream;
   close(): Promise<void>;
 }
 

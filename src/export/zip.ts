@@ -45,6 +45,9 @@ async function* zipBytes(entryName: string, content: AsyncIterable<Uint8Array>, 
   // Its failure reaches the reader through deflate first; awaited below, this only keeps Node from
   // calling the rejection unhandled in between.
   feeding.catch(() => {});
+  // An abort (a lost lease) ends the zip at once, even while the content is still making a chunk.
+  const onAbort = () => deflate.destroy(toError(signal!.reason));
+  signal?.addEventListener('abort', onAbort, { once: true });
   let finished = false;
   try {
     const head = localHeader(entry);
@@ -74,11 +77,14 @@ async function* zipBytes(entryName: string, content: AsyncIterable<Uint8Array>, 
     yield centralDirectory(entry, 0, offset);
     finished = true;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     if (!finished) {
-      // The reader gave up (an upload failed) or something failed: stop feeding, close the content.
+      // The reader gave up (an upload failed) or something failed: stop feeding, which closes the
+      // content once its current chunk is made. After an abort that chunk may never come (a stalled
+      // query): then the zip fails without waiting for it.
       stop.abort();
       deflate.destroy();
-      await feeding.catch(() => {});
+      if (!signal?.aborted) await feeding.catch(() => {});
     }
   }
 }

@@ -1,7 +1,6 @@
 // One attempt at a request: decrypt its key, run its dataset, write one artefact per batch report.
-import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import type { Tables } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { DataError, DataErrorMessage, type DatasetBuilder, type ReportRequest } from '../datasets/dataset.js';
 import { artefactDay, artefactKey, writeArtefact } from '../export/artefact.js';
 import type { RequestRow } from '../requests/request.repository.js';
@@ -21,7 +20,7 @@ export interface BuildContext {
   store: BlobStore;
   builders: ReadonlyMap<string, DatasetBuilder>;
   /** Report reads only (see WorkerDeps.reportDatabase). */
-  reportDb: Kysely<Tables>;
+  reportDatabase: Database;
   storedKeysKey: Buffer;
   /** Throws LeaseLostError when the attempt no longer owns the request. */
   ensureLease: () => Promise<void>;
@@ -41,7 +40,7 @@ export async function buildRequest(ctx: BuildContext, row: RequestRow, signal: A
     day: artefactDay(row.dt_job_submitted, ctx.config.timeZone),
   };
   const keys: string[] = [];
-  for await (const report of builder.reports({ db: ctx.reportDb, timeZone: ctx.config.timeZone }, request)) {
+  for await (const report of builder.reports({ database: ctx.reportDatabase, timeZone: ctx.config.timeZone }, request)) {
     signal.throwIfAborted();
     // The batch id becomes part of a storage key.
     if (!SAFE_ID.test(report.batchId) || report.batchId.length > SAFE_ID_MAX) throw new Error(`batch id ${JSON.stringify(report.batchId.slice(0, 50))} cannot name a file`);

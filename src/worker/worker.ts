@@ -232,7 +232,7 @@ export class Worker {
           config: this.deps.config,
           store: this.deps.store,
           builders: this.builders,
-          reportDb: this.reports().db,
+          reportDatabase: this.reports(),
           storedKeysKey: this.storedKeysKey,
           // Checked before an artefact is finalised: a worker that lost its lease writes nothing more.
           ensureLease: async () => {

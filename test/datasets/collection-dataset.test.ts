@@ -39,14 +39,14 @@ for (const dialect of dialects) {
     after(() => database.drop());
 
     test('one report per batch with rows, in the order given; empty and unknown batches are skipped', async () => {
-      const reports = await drain(progressDataset, database.db, { datasetConfig: { batchFilter: ['b2', 'b-empty', 'b-nope', 'b1', 'b2'] } });
+      const reports = await drain(progressDataset, database, { datasetConfig: { batchFilter: ['b2', 'b-empty', 'b-nope', 'b1', 'b2'] } });
       assert.deepEqual(reports.map((r) => [r.batchId, r.rows.map((row) => row[4])]), [['b2', ['u1']], ['b1', ['u1', 'u2', 'u3']]]);
     });
 
     test('No data found: unknown batch, batch without (active) rows, collection missing, no batch named', async () => {
       for (const datasetConfig of [{ batchId: 'b-nope' }, { batchId: 'b-empty' }, { batchId: 'b-inactive' }, { batchFilter: ['b-empty', 'b-nope'] }, { batchId: 'b-orphan' }, {}]) {
         for (const builder of [progressDataset, responseDataset, userinfoDataset]) {
-          await assert.rejects(drain(builder, database.db, { datasetConfig }), noData, `${builder.id} ${JSON.stringify(datasetConfig)}`);
+          await assert.rejects(drain(builder, database, { datasetConfig }), noData, `${builder.id} ${JSON.stringify(datasetConfig)}`);
         }
       }
     });
@@ -54,7 +54,7 @@ for (const dialect of dialects) {
     test('a retired collection fails the request before any report is made', async () => {
       for (const builder of [progressDataset, responseDataset, userinfoDataset]) {
         let made = 0;
-        const reports = builder.reports({ db: database.db, timeZone: 'UTC' }, { requestId: 'R', dataset: builder.id, channel: 'channel-a', day: '20240115', datasetConfig: { batchFilter: ['b1', 'b-old'] } });
+        const reports = builder.reports({ database, timeZone: 'UTC' }, { requestId: 'R', dataset: builder.id, channel: 'channel-a', day: '20240115', datasetConfig: { batchFilter: ['b1', 'b-old'] } });
         await assert.rejects(async () => {
           for await (const report of reports) {
             made += 1;
@@ -67,7 +67,7 @@ for (const dialect of dialects) {
 
     test('a report left half-read does not hold up the next batch', async () => {
       const seen: string[] = [];
-      const reports = progressDataset.reports({ db: database.db, timeZone: 'UTC' }, { requestId: 'R', dataset: 'progress-exhaust', channel: 'channel-a', day: '20240115', datasetConfig: { batchFilter: ['b1', 'b2'] } });
+      const reports = progressDataset.reports({ database, timeZone: 'UTC' }, { requestId: 'R', dataset: 'progress-exhaust', channel: 'channel-a', day: '20240115', datasetConfig: { batchFilter: ['b1', 'b2'] } });
       for await (const report of reports) {
         for await (const chunk of report.rows) {
           seen.push(`${report.batchId}:${String(chunk[0]![4])}`);
@@ -76,7 +76,7 @@ for (const dialect of dialects) {
       }
       assert.deepEqual(seen, ['b1:u1', 'b2:u1']);
       // The connection is free again.
-      assert.equal((await drain(progressDataset, database.db, { datasetConfig: { batchId: 'b1' } }))[0]!.rows.length, 3);
+      assert.equal((await drain(progressDataset, database, { datasetConfig: { batchId: 'b1' } }))[0]!.rows.length, 3);
     });
   });
 }

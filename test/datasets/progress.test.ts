@@ -47,7 +47,7 @@ for (const dialect of dialects) {
     const attempt = (n: string, user_id: string, content_id: string, attempt_id: string, total_score: number | null, total_max_score: number | null, last_attempted_on: string | null = null) =>
       insertAttempt(database.db, { user_id, batch_id: `b-${n}`, collection_id: `c-${n}`, content_id, attempt_id, total_score, total_max_score, last_attempted_on });
     const report = async (n: string, channel = 'channel-a', timeZone = 'UTC') => {
-      const reports = await drain(progressDataset, database.db, { channel, datasetConfig: { batchId: `b-${n}` } }, timeZone);
+      const reports = await drain(progressDataset, database, { channel, datasetConfig: { batchId: `b-${n}` } }, timeZone);
       assert.equal(reports.length, 1);
       return reports[0]!;
     };
@@ -131,6 +131,36 @@ for (const dialect of dialects) {
       await attempt('4', 'u1', 'do_q1', 'a1', 1, 4);
       await insertAttempt(database.db, { user_id: 'u1', batch_id: 'b-4-other', collection_id: 'c-4', content_id: 'do_q1', attempt_id: 'a2', total_score: 4, total_max_score: 4 });
       assert.deepEqual((await report('4')).rows, [row('4', { user: 'u1', total: '25%', scores: ['25%'] })]);
+    });
+
+    test('best attempts stay with their learner across chunks, past learners left out and odd ids', async () => {
+      await course('6', { assessments: [{ id: 'do_a', name: 'A' }, { id: 'do_b', name: 'B' }] });
+      // Ids whose order differs between UTF-16 code units and code points (U+FF5E against U+1F393),
+      // so that both engines' text order is met; 700 learners cross several chunks.
+      const ids = ['\u{1F393}-astral', '\uFF5E-fullwidth', ...Array.from({ length: 700 }, (_, i) => `u${String(i).padStart(4, '0')}`)];
+      const expected = new Map<string, string[]>();
+      for (const [i, id] of ids.entries()) {
+        await insertUser(database.db, { id, root_org_id: i % 3 === 0 ? 'channel-b' : 'channel-a' });
+        // Every 5th enrolment is inactive: its attempts lie between reported learners' and must not shift them.
+        await enrol('6', id, { active: i % 5 === 4 ? 0 : 1 });
+        if (i % 4 === 1) continue; // no attempt at all
+        await attempt('6', id, 'do_a', `a-${i}-1`, i % 7, 10, '2024-01-20T10:00:00Z');
+        await attempt('6', id, 'do_a', `a-${i}-2`, (i % 7) + 1, 10, '2024-01-10T10:00:00Z');
+        if (i % 2 === 0) await attempt('6', id, 'do_b', `b-${i}`, 1, 4);
+        await attempt('6', id, 'do_zz', `z-${i}`, 9, 9); // not an assessment
+        if (i % 5 !== 4) expected.set(id, [`${(i % 7) + 1}0%`, i % 2 === 0 ? '25%' : '']);
+      }
+      const { rows } = await report('6');
+      const byUser = new Map(rows.map((r) => [r[4] as string, r.slice(-2)]));
+      assert.equal(rows.length, ids.filter((_, i) => i % 5 !== 4).length);
+      for (const [i, id] of ids.entries()) {
+        if (i % 5 === 4) continue;
+        assert.deepEqual(byUser.get(id), expected.get(id) ?? ['', ''], id);
+      }
+      // Another org's report: only its users, each with their own scores.
+      const other = await report('6', 'channel-b');
+      for (const r of other.rows) assert.deepEqual(r.slice(-2), expected.get(r[4] as string) ?? ['', ''], String(r[4]));
+      assert.equal(other.rows.length, ids.filter((_, i) => i % 3 === 0 && i % 5 !== 4).length);
     });
 
     test('another channel sees only the users of its own root org', async () => {

@@ -48,7 +48,7 @@ for (const dialect of dialects) {
     after(() => database.drop());
 
     test('a row per question per attempt of this batch, options and response as JSON', async () => {
-      const reports = await drain(responseDataset, database.db, { datasetConfig: { batchId: 'b1' } }, 'Asia/Kolkata');
+      const reports = await drain(responseDataset, database, { datasetConfig: { batchId: 'b1' } }, 'Asia/Kolkata');
       assert.equal(reports.length, 1);
       assert.deepEqual(reports[0]!.columns, columns);
       assert.deepEqual(reports[0]!.rows, [
@@ -61,12 +61,12 @@ for (const dialect of dialects) {
     });
 
     test('another channel sees only the attempts of its own root org users', async () => {
-      const [report] = await drain(responseDataset, database.db, { channel: 'channel-b', datasetConfig: { batchId: 'b1' } });
+      const [report] = await drain(responseDataset, database, { channel: 'channel-b', datasetConfig: { batchId: 'b1' } });
       assert.deepEqual(report!.rows.map((r) => [r[4], r[7], r[9]]), [['u2', 'att-3', 'q2']]);
     });
 
     test('several batches: one report each, in the order given', async () => {
-      const reports = await drain(responseDataset, database.db, { datasetConfig: { batchFilter: ['b2', 'b1'] } });
+      const reports = await drain(responseDataset, database, { datasetConfig: { batchFilter: ['b2', 'b1'] } });
       assert.deepEqual(reports.map((r) => [r.batchId, r.rows.length]), [['b2', 1], ['b1', 4]]);
       assert.deepEqual(reports[0]!.rows[0]!.slice(0, 8), ['col-1', 'Course One', 'BatchId_b2', 'Batch Two', 'u1', 'do_qs1', 'Question Set One', 'att-5']);
     });

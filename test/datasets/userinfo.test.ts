@@ -45,7 +45,7 @@ for (const dialect of dialects) {
     after(() => database.drop());
 
     test('a row per active enrolment with an ACTIVE consent to the requesting org', async () => {
-      const reports = await drain(userinfoDataset, database.db, { datasetConfig: { batchId: 'b1' } }, 'Asia/Kolkata');
+      const reports = await drain(userinfoDataset, database, { datasetConfig: { batchId: 'b1' } }, 'Asia/Kolkata');
       assert.equal(reports.length, 1);
       assert.deepEqual(reports[0]!.columns, columns);
       assert.deepEqual(reports[0]!.rows, [
@@ -56,7 +56,7 @@ for (const dialect of dialects) {
     });
 
     test('another org sees its own users that consented to it', async () => {
-      const [report] = await drain(userinfoDataset, database.db, { channel: 'channel-b', datasetConfig: { batchId: 'b1' } });
+      const [report] = await drain(userinfoDataset, database, { channel: 'channel-b', datasetConfig: { batchId: 'b1' } });
       // u4 consented to channel-b but belongs to channel-a's root org.
       assert.deepEqual(report!.rows.map((r) => [r[4], r[18]]), [['u2', '11/01/2024']]);
     });
@@ -66,7 +66,7 @@ for (const dialect of dialects) {
       await insertBatch(database.db, { id: 'b3', collection_id: 'col-3' });
       await insertEnrolment(database.db, { user_id: 'u1', batch_id: 'b3', collection_id: 'col-3' });
       await insertConsent(database.db, { object_id: 'col-3', user_id: 'u1', consumer_id: 'channel-a' });
-      await assert.rejects(drain(userinfoDataset, database.db, { datasetConfig: { batchId: 'b3' } }), { name: 'DataError', message: DataErrorMessage.noConsent });
+      await assert.rejects(drain(userinfoDataset, database, { datasetConfig: { batchId: 'b3' } }), { name: 'DataError', message: DataErrorMessage.noConsent });
     });
   });
 }

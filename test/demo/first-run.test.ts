@@ -82,7 +82,7 @@ for (const dialect of dialects) {
 
     test('the demo batch makes a real progress report: scores, completions, certificates', async () => {
       const session = await loadDemoIfEmpty(t.services);
-      const [report] = await drain(progressDataset, database.db, { datasetConfig: { batchId: session!.batchId }, channel: session!.channel });
+      const [report] = await drain(progressDataset, database, { datasetConfig: { batchId: session!.batchId }, channel: session!.channel });
       const column = (name: string) => report!.columns.indexOf(name);
       assert.ok(report!.rows.length > 150, `${report!.rows.length} rows`);
       assert.ok(report!.rows.some((row) => row[column('Progress')] === 100));

@@ -2,7 +2,7 @@
 // reader that drains a dataset's reports into plain arrays. Each test states its own data.
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
-import type { RecordAttemptTable, RecordBatchTable, RecordCollectionTable, RecordConsentTable, RecordEnrolmentTable, RecordUserTable, Tables } from '../../src/db/database.js';
+import type { Database, RecordAttemptTable, RecordBatchTable, RecordCollectionTable, RecordConsentTable, RecordEnrolmentTable, RecordUserTable, Tables } from '../../src/db/database.js';
 import type { DatasetBuilder, ReportRequest } from '../../src/datasets/dataset.js';
 
 type Without<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -53,13 +53,13 @@ export interface DrainedReport {
 /** Every report of a request, each read to its end before the next is asked for (as the worker does). */
 export async function drain(
   builder: DatasetBuilder,
-  db: Kysely<Tables>,
+  database: Database,
   request: Partial<ReportRequest> & Pick<ReportRequest, 'datasetConfig'>,
   timeZone = 'UTC',
 ): Promise<DrainedReport[]> {
   const full: ReportRequest = { requestId: 'R1', dataset: builder.id, channel: 'channel-a', day: '20240115', ...request };
   const reports: DrainedReport[] = [];
-  for await (const report of builder.reports({ db, timeZone }, full)) {
+  for await (const report of builder.reports({ database, timeZone }, full)) {
     const rows: unknown[][] = [];
     for await (const chunk of report.rows) {
       assert.ok(chunk.length > 0, 'a chunk of rows is never empty');

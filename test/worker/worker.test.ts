@@ -424,10 +424,11 @@ for (const dialect of dialects) {
           batchId: 'b1',
           columns: ['dataset'],
           rows: (async function* () {
-            for await (const d of ctx.db.selectFrom('dataset_metadata').select('dataset_id').orderBy('dataset_id').stream()) {
+            const query = ctx.database.db.selectFrom('dataset_metadata').select('dataset_id').orderBy('dataset_id').compile();
+            for await (const chunk of ctx.database.streamRows<[string]>(query, 1)) {
               // On one better-sqlite3 connection this write would fail: the streaming read holds it.
-              await queueRequest(database, t.config.secret, t.clock.now(), { requestId: `${requestId}-${d.dataset_id}` });
-              yield [[d.dataset_id]];
+              await queueRequest(database, t.config.secret, t.clock.now(), { requestId: `${requestId}-${chunk[0]![0]}` });
+              yield chunk;
             }
           })(),
         };

@@ -19,7 +19,7 @@ export interface CollectionDataset {
   /** Throws DataError for a collection this dataset can never be built for (beyond retirement). */
   check?(collection: Collection): void;
   columns(scope: BatchScope): readonly string[];
-  /** Non-empty chunks of rows from exactly one streaming query: SQLite cannot run another statement while it is open. */
+  /** Non-empty chunks of rows, streamed with ctx.database.streamRows. */
   rows(ctx: ReportContext, scope: BatchScope): AsyncIterable<RowChunk>;
 }
 
@@ -36,7 +36,7 @@ export function collectionDataset(dataset: CollectionDataset): DatasetBuilder {
     async *reports(ctx, request): AsyncIterable<BatchReport> {
       const scopes: BatchScope[] = [];
       for (const batchId of batchIdsOf(request.datasetConfig)) {
-        const scope = await loadBatchScope(ctx.db, batchId, request.channel);
+        const scope = await loadBatchScope(ctx.database.db, batchId, request.channel);
         if (!scope) continue;
         if (isRetired(scope.collection)) throw new DataError(DataErrorMessage.retired);
         dataset.check?.(scope.collection);

@@ -4,7 +4,7 @@ import type { DatasetBuilder } from '../dataset.js';
 import type { BatchScope } from '../collection/batch-scope.js';
 import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
 import { batchIdCell, dateCell, EMPTY, percentCeil, percentHalfUp, text } from '../collection/format.js';
-import { bestAttempts, type ProgressRow, progressRows } from './progress.query.js';
+import { type ProgressRow, progressRows, SCORES_FROM } from './progress.query.js';
 
 const fixedColumns = [
   'Collection Id', 'Collection Name', 'Batch Id', 'Batch Name', 'User UUID', 'State', 'District', 'Org Name',
@@ -19,7 +19,7 @@ export const progressDataset: DatasetBuilder = collectionDataset({
   columns: (scope) => [...fixedColumns, ...scope.collection.assessments.map((a) => `${a.id} - Score`)],
   async *rows(ctx, scope) {
     const toCells = rowFormatter(scope, ctx.timeZone);
-    for await (const chunk of progressRows(ctx.db, scope, STREAM_CHUNK_ROWS)) yield chunk.map(toCells);
+    for await (const chunk of progressRows(ctx.database, scope, STREAM_CHUNK_ROWS)) yield chunk.map(toCells);
   },
 });
 
@@ -30,14 +30,14 @@ function rowFormatter(scope: BatchScope, timeZone: string): (r: ProgressRow) => 
   const collectionName = text(collection.name);
   const batchId = batchIdCell(batch.id);
   const batchName = text(batch.name);
-  const assessmentIndex = new Map(collection.assessments.map((a, i) => [a.id, i]));
-  const assessments = assessmentIndex.size;
+  const assessments = collection.assessments.length;
   return (r) => {
+    const [userId, enrolledDate, completedOn, certificates, contentStatus, state, district, orgName, schoolId, schoolName, block, cluster, userType, userSubType, board] = r;
     const cells: Array<string | number> = [
-      collectionId, collectionName, batchId, batchName, r.user_id, text(r.state), text(r.district), text(r.org_name),
-      text(r.school_id), text(r.school_name), text(r.block), text(r.cluster), text(r.user_type), text(r.user_sub_type),
-      text(r.board), dateCell(r.enrolled_date, timeZone), dateCell(r.completed_on, timeZone),
-      certificateStatus(r.certificates), progressOf(r, scope), EMPTY,
+      collectionId, collectionName, batchId, batchName, userId, text(state), text(district), text(orgName),
+      text(schoolId), text(schoolName), text(block), text(cluster), text(userType), text(userSubType),
+      text(board), dateCell(enrolledDate, timeZone), dateCell(completedOn, timeZone),
+      certificateStatus(certificates), progressOf(completedOn, contentStatus, scope), EMPTY,
     ];
     if (assessments === 0) return cells;
     // A score cell (an assessment's, or the total) is empty without a best attempt or without a
@@ -45,10 +45,9 @@ function rowFormatter(scope: BatchScope, timeZone: string): (r: ProgressRow) => 
     // assessments shown, so it agrees with them.
     let scoreSum = 0;
     let maxSum: number | undefined;
-    const best = bestAttempts(r, assessmentIndex);
     for (let i = 0; i < assessments; i++) {
-      const score = Number(best[2 * i] ?? 0);
-      const max = best[2 * i + 1];
+      const score = Number(r[SCORES_FROM + 2 * i] ?? 0);
+      const max = r[SCORES_FROM + 2 * i + 1];
       if (max === null || max === undefined) {
         cells.push(EMPTY);
         continue;
@@ -67,11 +66,11 @@ function rowFormatter(scope: BatchScope, timeZone: string): (r: ProgressRow) => 
  * the enrolment is completed. A collection without a leaf-node count (missing or 0) has nothing to
  * measure against: 0 rather than an empty cell, so the column stays numeric for spreadsheets.
  */
-export function progressOf(r: Pick<ProgressRow, 'completed_on' | 'content_status'>, scope: BatchScope): number {
-  if (r.completed_on) return 100;
+export function progressOf(completedOn: string | null, contentStatus: string, scope: BatchScope): number {
+  if (completedOn) return 100;
   const leaves = scope.collection.leafNodesCount;
   if (!leaves || leaves <= 0) return 0;
-  return Math.min(100, percentHalfUp(completedContents(r.content_status), leaves));
+  return Math.min(100, percentHalfUp(completedContents(contentStatus), leaves));
 }
 
 /** Key hashes of the object being scanned by completedContents (reused: no allocation per row). */

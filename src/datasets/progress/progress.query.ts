@@ -1,77 +1,128 @@
-// The one query of a progress report: every active enrolment of the batch with its learner and,
-// per assessment of the collection, the learner's best attempt — pivoted in SQL, ordered by user.
-import { type Compilable, type Kysely, sql } from 'kysely';
-import type { Tables } from '../../db/database.js';
-import { dialectOf } from '../../db/dialect.js';
+// The rows of a progress report: every active enrolment of the batch with its learner and, per
+// assessment of the collection, the learner's best attempt — ordered by user, as arrays.
+import { type Kysely, sql } from 'kysely';
+import type { Database, Tables } from '../../db/database.js';
 import { type BatchScope, enrolmentsInScope } from '../collection/batch-scope.js';
-import { rowChunks } from '../collection/row-chunks.js';
 
-export interface ProgressRow {
-  user_id: string;
-  enrolled_date: string | null;
-  completed_on: string | null;
-  certificates: string;
-  content_status: string;
-  state: string | null;
-  district: string | null;
-  org_name: string | null;
-  school_id: string | null;
-  school_name: string | null;
-  block: string | null;
-  cluster: string | null;
-  user_type: string | null;
-  user_sub_type: string | null;
-  board: string | null;
-  /** PostgreSQL: `score_<i>` and `max_<i>`, the best attempt at the i-th assessment (sorted by id); null without one. */
-  [pivot: `score_${number}` | `max_${number}`]: number | null | undefined;
-  /** SQLite: every attempt of the learner in the batch, `[[content_id, score, max, last_attempted_on, attempt_id], …]` as JSON. */
-  attempts?: string | null;
-}
-
-/** An attempt as the SQLite query lists it. */
-type ListedAttempt = [contentId: unknown, score: number | null, max: number | null, lastAttemptedOn: string | null, attemptId: string];
+type Text = string | null;
 
 /**
- * The best attempt's score and max score per assessment of the collection, `[score_0, max_0, score_1,
- * …]`, null without an attempt. PostgreSQL ranked them in SQL; on SQLite they are ranked here, by the
- * same rule (see bestAttemptsPivoted) and with SQLite's own text order (UTF-8 bytes, i.e. code points).
+ * A learner's row: the enrolment and user columns below, then per assessment i (sorted by id) the
+ * best attempt's score and max score at 15 + 2i and 16 + 2i, null without an attempt.
  */
-export function bestAttempts(row: ProgressRow, assessmentIndex: ReadonlyMap<string, number>): Array<number | null> {
-  const n = assessmentIndex.size;
-  const cells = new Array<number | null>(2 * n).fill(null);
-  if (row.attempts === undefined) {
-    for (let i = 0; i < n; i++) {
-      cells[2 * i] = row[`score_${i}`] ?? null;
-      cells[2 * i + 1] = row[`max_${i}`] ?? null;
-    }
-    return cells;
+export type ProgressRow = [
+  userId: string, enrolledDate: Text, completedOn: Text, certificates: string, contentStatus: string,
+  state: Text, district: Text, orgName: Text, schoolId: Text, schoolName: Text, block: Text, cluster: Text,
+  userType: Text, userSubType: Text, board: Text, ...bestScores: Array<number | null>,
+];
+export const SCORES_FROM = 15;
+
+const learnerColumns = [
+  'e.user_id', 'e.enrolled_date', 'e.completed_on', 'e.certificates', 'e.content_status',
+  'u.state', 'u.district', 'u.org_name', 'u.school_id', 'u.school_name', 'u.block', 'u.cluster',
+  'u.user_type', 'u.user_sub_type', 'u.board',
+] as const;
+
+/** An attempt as the SQLite merge reads it, best first within a learner and content. */
+type AttemptRow = [userId: string, contentId: string, score: number | null, max: number | null];
+
+/**
+ * Streams the rows of a batch in chunks, ordered by user.
+ *
+ * Best attempt = highest total score, then the latest last_attempted_on (ISO text compared as
+ * text: chronological within one format and zone), then the highest attempt id so a tie has one
+ * answer; unscored attempts last. The index record_attempt_best holds attempts in exactly that
+ * order under (batch, collection, user, content), and each engine reads it the way it runs well:
+ * PostgreSQL ranks and pivots in SQL and merge-joins that to the enrolments; SQLite cannot
+ * merge-join (a ranked sub-query cost it a temporary index, a correlated look-up per row 0.3 s per
+ * 10⁵ rows), so the enrolments and the batch's attempts are read side by side, both ordered by
+ * user, and merged here.
+ */
+export function progressRows(database: Database, scope: BatchScope, chunkRows: number): AsyncIterable<ProgressRow[]> {
+  const { db } = database;
+  const learners = enrolmentsInScope(db, scope).select(learnerColumns).orderBy('e.user_id');
+  const ids = scope.collection.assessments.map((a) => a.id);
+  if (ids.length === 0) return database.streamRows<ProgressRow>(learners.compile(), chunkRows);
+  if (database.dialect === 'postgres') {
+    const pivoted = learners
+      .leftJoin(bestAttemptsPivoted(db, scope, ids).as('s'), 's.scored_user_id', 'e.user_id')
+      .select(ids.flatMap((_, i) => [sql.ref<number | null>(`s.score_${i}`).as(`score_${i}`), sql.ref<number | null>(`s.max_${i}`).as(`max_${i}`)]));
+    return database.streamRows<ProgressRow>(pivoted.compile(), chunkRows);
   }
-  if (!row.attempts) return cells;
-  const best: Array<ListedAttempt | undefined> = new Array(n);
-  for (const attempt of JSON.parse(row.attempts) as ListedAttempt[]) {
-    const i = typeof attempt[0] === 'string' ? assessmentIndex.get(attempt[0]) : undefined;
-    if (i === undefined) continue;
-    const current = best[i];
-    if (current === undefined || ranksAbove(attempt, current)) best[i] = attempt;
-  }
-  for (let i = 0; i < n; i++) {
-    const b = best[i];
-    if (b === undefined) continue;
-    cells[2 * i] = b[1];
-    cells[2 * i + 1] = b[2];
-  }
-  return cells;
+  const attempts = db
+    .selectFrom('record_attempt')
+    .where('batch_id', '=', scope.batch.id)
+    .where('collection_id', '=', scope.collection.id)
+    .select(['user_id', 'content_id', 'total_score', 'total_max_score'])
+    .orderBy('user_id')
+    .orderBy('content_id')
+    .orderBy('total_score', 'desc')
+    .orderBy('last_attempted_on', 'desc')
+    .orderBy('attempt_id', 'desc');
+  return withBestAttempts(
+    database.streamRows<ProgressRow>(learners.compile(), chunkRows),
+    database.streamRows<AttemptRow>(attempts.compile(), chunkRows * 4),
+    new Map(ids.map((id, i) => [id, i])),
+  );
 }
 
-/** Highest score, then latest last_attempted_on, then highest attempt id; nulls last. */
-function ranksAbove(a: ListedAttempt, b: ListedAttempt): boolean {
-  if (a[1] !== b[1]) return b[1] === null || (a[1] !== null && a[1] > b[1]);
-  if (a[3] !== b[3]) return b[3] === null || (a[3] !== null && compareText(a[3], b[3]) > 0);
-  return compareText(a[4], b[4]) > 0;
+/**
+ * Appends each learner's best scores, taking the first attempt per content of the attempts stream
+ * (best first, see progressRows). Both streams are in SQLite's text order of user ids.
+ */
+async function* withBestAttempts(
+  learners: AsyncGenerator<ProgressRow[]>,
+  attempts: AsyncGenerator<AttemptRow[]>,
+  assessmentIndex: ReadonlyMap<string, number>,
+): AsyncGenerator<ProgressRow[]> {
+  const n = assessmentIndex.size;
+  const taken = new Uint8Array(n);
+  let batch: AttemptRow[] = [];
+  let k = 0;
+  let attemptsLeft = true;
+  try {
+    for await (const chunk of learners) {
+      for (const row of chunk) {
+        const userId = row[0];
+        const scores = new Array<number | null>(2 * n).fill(null);
+        taken.fill(0);
+        for (;;) {
+          if (k === batch.length) {
+            if (!attemptsLeft) break;
+            const next = await attempts.next();
+            if (next.done) {
+              attemptsLeft = false;
+              break;
+            }
+            batch = next.value;
+            k = 0;
+          }
+          const attempt = batch[k]!;
+          // Attempts of learners not in the report (inactive, another org) are passed over.
+          const order = attempt[0] === userId ? 0 : compareText(attempt[0], userId);
+          if (order > 0) break;
+          if (order === 0) {
+            const i = assessmentIndex.get(attempt[1]);
+            if (i !== undefined && taken[i] === 0) {
+              taken[i] = 1;
+              scores[2 * i] = attempt[2];
+              scores[2 * i + 1] = attempt[3];
+            }
+          }
+          k += 1;
+        }
+        row.push(...scores);
+      }
+      yield chunk;
+    }
+  } finally {
+    await attempts.return(undefined);
+    await learners.return(undefined);
+  }
 }
 
 /** SQLite's BINARY order of UTF-8 text: code point order, which UTF-16 code units break above U+FFFF. */
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);
@@ -87,44 +138,13 @@ function compareText(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Streams the rows of a batch in chunks, ordered by user. */
-export function progressRows(db: Kysely<Tables>, scope: BatchScope, chunkRows: number): AsyncIterable<ProgressRow[]> {
-  const enrolments = enrolmentsInScope(db, scope)
-    .select([
-      'e.user_id', 'e.enrolled_date', 'e.completed_on', 'e.certificates', 'e.content_status',
-      'u.state', 'u.district', 'u.org_name', 'u.school_id', 'u.school_name', 'u.block', 'u.cluster',
-      'u.user_type', 'u.user_sub_type', 'u.board',
-    ])
-    .orderBy('e.user_id');
-  if (scope.collection.assessments.length === 0) return rowChunks(db, enrolments as Compilable<ProgressRow>, chunkRows);
-  const withScores = dialectOf(db) === 'postgres'
-    ? enrolments.leftJoin(bestAttemptsPivoted(db, scope).as('s'), 's.scored_user_id', 'e.user_id').selectAll('s')
-    : enrolments.select((eb) =>
-      // One seek into record_attempt_best per row, reading every attempt of the learner in the batch
-      // (the best per assessment is picked in bestAttempts): 10 seeks a row for 5 assessments cost
-      // twice as much (0.87 s vs 0.48 s for 10⁵ rows), a pivot of ranked attempts in a temporary
-      // table more still (0.74 s).
-      eb.selectFrom('record_attempt as a')
-        .whereRef('a.batch_id', '=', 'e.batch_id')
-        .whereRef('a.collection_id', '=', 'e.collection_id')
-        .whereRef('a.user_id', '=', 'e.user_id')
-        .select(sql<string | null>`json_group_array(json_array(${sql.ref('a.content_id')}, ${sql.ref('a.total_score')}, ${sql.ref('a.total_max_score')}, ${sql.ref('a.last_attempted_on')}, ${sql.ref('a.attempt_id')}))`.as('attempts'))
-        .as('attempts'));
-  return rowChunks(db, withScores as Compilable<ProgressRow>, chunkRows);
-}
-
-// Best attempt = highest total score, then the latest last_attempted_on (ISO text compared as text:
-// chronological within one format and zone), then the highest attempt id so a tie has one answer;
-// unscored attempts last (spelled out: PostgreSQL otherwise puts NULLs first when descending).
-//
-// Each engine gets the plan it runs well, both reading the index record_attempt_best in its order
-// (measured on 2×10⁵ enrolments, 5×10⁵ attempts, 2 assessments): SQLite cannot merge-join, so a
-// ranked sub-query costs it a materialisation and a temporary index (1.7 s), and it lists each
-// learner's attempts with one correlated seek instead (see progressRows); PostgreSQL runs correlated
-// seeks as sub-plans (5 s) but merge-joins the ranked, grouped attempts to the enrolments as they
-// stream (0.9 s; raw enrolment export 0.4 s).
-function bestAttemptsPivoted(db: Kysely<Tables>, scope: BatchScope) {
-  const ids = scope.collection.assessments.map((a) => a.id);
+/**
+ * PostgreSQL: the best attempt per learner and assessment, ranked in SQL and pivoted to
+ * `score_<i>`, `max_<i>` (spelled-out NULLS LAST: PostgreSQL otherwise puts NULLs first when
+ * descending). Measured on 2×10⁵ enrolments: correlated seeks run as sub-plans (5 s); this ranked,
+ * grouped join merges with the enrolments as they stream (0.9 s; raw enrolment export 0.4 s).
+ */
+function bestAttemptsPivoted(db: Kysely<Tables>, scope: BatchScope, ids: string[]) {
   const ranked = db
     .selectFrom('record_attempt')
     .where('batch_id', '=', scope.batch.id)

@@ -1,10 +1,8 @@
 // response-exhaust: a row per question per attempt made in the batch by an active enrolment.
-import type { Kysely } from 'kysely';
-import type { Tables } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import type { BatchScope } from '../collection/batch-scope.js';
 import { collectionDataset, STREAM_CHUNK_ROWS } from '../collection/collection-dataset.js';
 import { batchIdCell, dateTimeCell, jsonCell, jsonValueCell, text } from '../collection/format.js';
-import { rowChunks } from '../collection/row-chunks.js';
 import type { DatasetBuilder } from '../dataset.js';
 
 const columns = [
@@ -35,11 +33,11 @@ export const responseDataset: DatasetBuilder = collectionDataset({
     // An attempt of a content that is no longer among the collection's assessments still has its
     // responses reported; only its title is unknown.
     const titles = new Map(collection.assessments.map((a) => [a.id, a.name]));
-    for await (const attempts of attemptRows(ctx.db, scope)) {
+    for await (const attempts of attemptRows(ctx.database, scope)) {
       const rows: unknown[][] = [];
-      for (const a of attempts) {
-        const attempt = [...prefix, a.user_id, a.content_id, titles.get(a.content_id) ?? '', a.attempt_id, dateTimeCell(a.last_attempted_on, ctx.timeZone)];
-        for (const q of questionsOf(a.questions)) {
+      for (const [userId, contentId, attemptId, lastAttemptedOn, questions] of attempts) {
+        const attempt = [...prefix, userId, contentId, titles.get(contentId) ?? '', attemptId, dateTimeCell(lastAttemptedOn, ctx.timeZone)];
+        for (const q of questionsOf(questions)) {
           rows.push([
             ...attempt, jsonValueCell(q.id), jsonValueCell(q.type), jsonValueCell(q.title), jsonValueCell(q.description),
             jsonValueCell(q.duration), jsonValueCell(q.score), jsonValueCell(q.maxScore), jsonCell(q.params), jsonCell(q.response),
@@ -53,8 +51,8 @@ export const responseDataset: DatasetBuilder = collectionDataset({
 });
 
 /** The attempts of this batch only, of its active enrolments, in a stable order (the primary key's). */
-function attemptRows(db: Kysely<Tables>, scope: BatchScope) {
-  const query = db
+function attemptRows(database: Database, scope: BatchScope) {
+  const query = database.db
     .selectFrom('record_attempt as a')
     .innerJoin('record_enrolment as e', (join) =>
       join.onRef('e.batch_id', '=', 'a.batch_id').onRef('e.user_id', '=', 'a.user_id').onRef('e.collection_id', '=', 'a.collection_id'),
@@ -69,7 +67,9 @@ function attemptRows(db: Kysely<Tables>, scope: BatchScope) {
     .orderBy('a.user_id')
     .orderBy('a.content_id')
     .orderBy('a.attempt_id');
-  return rowChunks(db, query, STREAM_CHUNK_ROWS);
+  // In select order.
+  type AttemptRow = [userId: string, contentId: string, attemptId: string, lastAttemptedOn: string | null, questions: string];
+  return database.streamRows<AttemptRow>(query.compile(), STREAM_CHUNK_ROWS);
 }
 
 function questionsOf(json: string): Question[] {

@@ -1,16 +1,17 @@
 // Which API consumers (as named by the gateway's X-Consumer-ID) may act for which channels.
-// Looked up on every call, so a revoked mapping takes effect at once.
+// Looked up on every call (one primary-key probe, compiled once), so a revoked mapping takes
+// effect at once: no cache could know of a revocation made by another process in time.
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
+import { preparedQuery } from '../db/prepared-query.js';
+
+const mappingStatus = preparedQuery((db, v: { consumerId: string; channel: string }) =>
+  db.selectFrom('consumer_channel').select('status').where('consumer_id', '=', v.consumerId).where('channel', '=', v.channel),
+);
 
 export async function isConsumerAuthorized(db: Kysely<Tables>, consumerId: string, channel: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('consumer_channel')
-    .select('status')
-    .where('consumer_id', '=', consumerId)
-    .where('channel', '=', channel)
-    .executeTakeFirst();
-  return row?.status === 1;
+  const { rows } = await mappingStatus(db, { consumerId, channel });
+  return rows[0]?.status === 1;
 }
 
 export async function addConsumerChannel(db: Kysely<Tables>, consumerId: string, channel: string, now: number): Promise<void> {

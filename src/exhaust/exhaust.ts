@@ -70,8 +70,3 @@ export function parseDayFile(name: string): { date: string; part: string | undef
   if (!match) return undefined;
   return { date: match[1]!, part: match[2], extension: match[3] ?? '' };
 }
-
-/** The first `yyyy-mm-dd` of a key, as Sunbird groups `periodWiseFiles`. */
-export function dateKeyOf(key: string): string | undefined {
-  return /\d{4}-\d{2}-\d{2}/.exec(key)?.[0];
-}

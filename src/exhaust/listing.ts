@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { dateInZone, type Clock } from '../time.js';
 import { datesOf, resolveWindow, type DateWindow, type WindowQuery } from './date-window.js';
-import { checkDataset, containerOf, dateKeyOf, folderOf, type ExhaustScope } from './exhaust.js';
+import { checkDataset, containerOf, folderOf, type ExhaustScope } from './exhaust.js';
 
 export interface ExhaustContext {
   config: Config;
@@ -70,17 +70,45 @@ interface DayFile {
   key: string;
 }
 
-/** Keys under `<folder><d>` for each date d of the window, oldest date first, keys in order within a day. */
+/**
+ * Keys under `<folder><d>` for each date d of the window, oldest date first, keys in order within a
+ * day. Listed with one prefix per month of the window, as narrow as its dates allow (`2024-01-1`
+ * for the 12th to the 15th), instead of one per date: a store lists a whole folder (local) or
+ * answers a round trip (cloud) per call, and the default windows (≤ 31 dates) span ≤ 3 months.
+ * Keys come in key order and the date leads the key, so they arrive oldest date first.
+ */
 async function dayFilesOf(store: BlobStore, container: string, folder: string, window: DateWindow): Promise<DayFile[]> {
+  const dates = datesOf(window);
+  const wanted = new Set(dates);
   const found: DayFile[] = [];
-  for (const d of datesOf(window)) {
-    for await (const entry of store.list(container, `${folder}${d}`)) {
-      // Sunbird takes the first date of the whole key; we read it after the folder, so a dataset or
-      // channel that looks like a date cannot mis-file every key.
-      found.push({ date: dateKeyOf(entry.key.slice(folder.length)) ?? d, key: entry.key });
+  for (const prefix of monthPrefixesOf(dates)) {
+    for await (const entry of store.list(container, `${folder}${prefix}`)) {
+      // Sunbird files a key under the first date of the whole key; we take the date that leads it
+      // after the folder, so a dataset or channel that looks like a date cannot mis-file every key.
+      const date = entry.key.slice(folder.length, folder.length + DATE_LENGTH);
+      if (wanted.has(date)) found.push({ date, key: entry.key });
     }
   }
   return found;
+}
+
+const DATE_LENGTH = 'yyyy-mm-dd'.length;
+
+/** Per month of `dates`, the longest prefix its first and last date share. */
+export function monthPrefixesOf(dates: readonly string[]): string[] {
+  const months = new Map<string, { first: string; last: string }>();
+  for (const date of dates) {
+    const month = months.get(date.slice(0, 7));
+    if (month) month.last = date;
+    else months.set(date.slice(0, 7), { first: date, last: date });
+  }
+  return [...months.values()].map(({ first, last }) => commonPrefix(first, last));
+}
+
+function commonPrefix(a: string, b: string): string {
+  let n = 0;
+  while (n < a.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
 }
 
 function group(found: DayFile[], urls: string[]): { files: string[]; periodWiseFiles: Record<string, string[]> } {

@@ -2,6 +2,7 @@
 // request-queue.repository.ts.
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { JobRequestTable, Tables } from '../db/database.js';
+import { preparedQuery } from '../db/prepared-query.js';
 import { RequestStatus } from './request.js';
 
 export type RequestRow = Selectable<JobRequestTable>;
@@ -43,40 +44,62 @@ export interface NewRequest {
  * keeps counting). Any other existing row is returned as it is. Safe under any concurrency:
  * the conflict clause and its WHERE run under the row lock on both dialects.
  */
-export async function upsertRequest(db: Kysely<Tables>, r: NewRequest): Promise<RequestRow> {
-  const restarted = {
-    status: RequestStatus.SUBMITTED,
-    job_id: r.dataset,
-    request_data: JSON.stringify(r.datasetConfig),
-    output_format: r.outputFormat,
-    encryption_key: r.sealedKey,
-    dt_job_submitted: r.now,
-    last_updated: r.now,
-    next_attempt_at: r.now,
-    download_urls: null,
-    dt_file_created: null,
-    dt_job_completed: null,
-    execution_time: null,
-    err_message: null,
-    submission_attempts: 0,
-    lease_owner: null,
-    lease_expires_at: null,
-  };
-  const written = await db
-    .insertInto('job_request')
-    .values({ ...restarted, tag: r.tag, request_id: r.requestId, requested_by: r.requestedBy, requested_channel: r.channel, iteration: 0 })
-    .onConflict((oc) => oc.columns(['tag', 'request_id']).doUpdateSet(restarted).where('job_request.status', '=', RequestStatus.FAILED))
-    .returningAll()
-    .executeTakeFirst();
-  if (written) return written;
+export async function upsertRequest(db: Kysely<Tables>, r: NewRequest): Promise<JobStatusRow> {
+  const { rows } = await insertOrRestart(db, {
+    tag: r.tag,
+    requestId: r.requestId,
+    dataset: r.dataset,
+    requestData: JSON.stringify(r.datasetConfig),
+    requestedBy: r.requestedBy,
+    channel: r.channel,
+    outputFormat: r.outputFormat,
+    sealedKey: r.sealedKey,
+    now: r.now,
+  });
+  if (rows[0]) return rows[0];
   const existing = await findRequest(db, r.tag, r.requestId);
   // The row existed a moment ago and requests are never deleted by the API.
   if (!existing) throw new Error(`request ${r.requestId} vanished during submit`);
   return existing;
 }
 
-export function findRequest(db: Kysely<Tables>, tag: string, requestId: string): Promise<RequestRow | undefined> {
-  return db.selectFrom('job_request').selectAll().where('tag', '=', tag).where('request_id', '=', requestId).executeTakeFirst();
+const insertOrRestart = preparedQuery(
+  (
+    db,
+    v: { tag: string; requestId: string; dataset: string; requestData: string; requestedBy: string; channel: string; outputFormat: string; sealedKey: string | null; now: number },
+  ) => {
+    const restarted = {
+      status: RequestStatus.SUBMITTED,
+      job_id: v.dataset,
+      request_data: v.requestData,
+      output_format: v.outputFormat,
+      encryption_key: v.sealedKey,
+      dt_job_submitted: v.now,
+      last_updated: v.now,
+      next_attempt_at: v.now,
+      download_urls: null,
+      dt_file_created: null,
+      dt_job_completed: null,
+      execution_time: null,
+      err_message: null,
+      submission_attempts: 0,
+      lease_owner: null,
+      lease_expires_at: null,
+    };
+    return db
+      .insertInto('job_request')
+      .values({ ...restarted, tag: v.tag, request_id: v.requestId, requested_by: v.requestedBy, requested_channel: v.channel, iteration: 0 })
+      .onConflict((oc) => oc.columns(['tag', 'request_id']).doUpdateSet(restarted).where('job_request.status', '=', RequestStatus.FAILED))
+      .returning(JOB_STATUS_COLUMNS);
+  },
+);
+
+const requestByTag = preparedQuery((db, v: { tag: string; requestId: string }) =>
+  db.selectFrom('job_request').select(JOB_STATUS_COLUMNS).where('tag', '=', v.tag).where('request_id', '=', v.requestId),
+);
+
+export async function findRequest(db: Kysely<Tables>, tag: string, requestId: string): Promise<JobStatusRow | undefined> {
+  return (await requestByTag(db, { tag, requestId })).rows[0];
 }
 
 export interface Page {
@@ -84,15 +107,23 @@ export interface Page {
   offset: number;
 }
 
+// A tag's list is the API's busiest page: its two shapes (with or without a status) are compiled once.
+const pageOfTag = preparedQuery((db, v: { tag: string } & Page) => pageQuery(db.selectFrom('job_request').where('tag', '=', v.tag), v));
+const pageOfTagInStatus = preparedQuery((db, v: { tag: string; status: RequestStatus } & Page) =>
+  pageQuery(db.selectFrom('job_request').where('tag', '=', v.tag).where('status', '=', v.status), v),
+);
+
 export async function listRequests(
   db: Kysely<Tables>,
   tag: string,
   status: RequestStatus | undefined,
   page: Page,
 ): Promise<{ count: number; rows: JobStatusRow[] }> {
+  const { rows } = status ? await pageOfTagInStatus(db, { tag, status, ...page }) : await pageOfTag(db, { tag, ...page });
+  if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
   let query = db.selectFrom('job_request').where('tag', '=', tag);
   if (status) query = query.where('status', '=', status);
-  return pageOf(query, page);
+  return { count: await countOf(query), rows };
 }
 
 export interface SearchFilters {
@@ -122,16 +153,22 @@ export async function searchRequests(db: Kysely<Tables>, f: SearchFilters, page:
  * figures from one snapshot. Only a page past the end, which has no row to carry it, costs a
  * second statement.
  */
-async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page): Promise<{ count: number; rows: JobStatusRow[] }> {
-  const count = query.select((eb) => eb.fn.countAll<number>().as('count'));
-  const rows = await query
+function pageQuery(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page) {
+  return query
     .select(JOB_STATUS_COLUMNS)
-    .select(count.as('total'))
+    .select(query.select((eb) => eb.fn.countAll<number>().as('count')).as('total'))
     .orderBy('dt_job_submitted', 'desc')
     .orderBy('request_id')
     .limit(page.limit)
-    .offset(page.offset)
-    .execute();
+    .offset(page.offset);
+}
+
+async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page): Promise<{ count: number; rows: JobStatusRow[] }> {
+  const rows = await pageQuery(query, page).execute();
   if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
-  return { count: Number((await count.executeTakeFirstOrThrow()).count), rows };
+  return { count: await countOf(query), rows };
+}
+
+async function countOf(query: SelectQueryBuilder<Tables, 'job_request', object>): Promise<number> {
+  return Number((await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
 }

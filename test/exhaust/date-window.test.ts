@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addMonths, dateRangeWindow, resolveWindow, type WindowQuery } from '../../src/exhaust/date-window.js';
 import { extensionOf, parseDayFile } from '../../src/exhaust/exhaust.js';
+import { monthPrefixesOf } from '../../src/exhaust/listing.js';
 
 const standard = (query: WindowQuery, today = '2024-03-10') => resolveWindow(query, { today, maxDays: 10 });
 const publicRules = (query: WindowQuery, today = '2024-03-10') => resolveWindow(query, { today, maxDays: 30, maxAgeMonths: 2 });
@@ -109,5 +110,15 @@ describe('exhaust file names', () => {
     assert.deepEqual(parseDayFile('2024-01-15-a-b.csv'), { date: '2024-01-15', part: 'a-b', extension: '.csv' });
     assert.equal(parseDayFile('2024-01-15/nested.csv'), undefined);
     assert.equal(parseDayFile('2024-01-15x.csv'), undefined);
+  });
+});
+
+describe('listing prefixes of a window', () => {
+  test('one per month, as narrow as its first and last date allow', () => {
+    assert.deepEqual(monthPrefixesOf(['2024-03-10']), ['2024-03-10']);
+    assert.deepEqual(monthPrefixesOf(['2024-03-12', '2024-03-13', '2024-03-14', '2024-03-15']), ['2024-03-1']);
+    assert.deepEqual(monthPrefixesOf(['2024-03-09', '2024-03-10']), ['2024-03-']);
+    assert.deepEqual(monthPrefixesOf(['2024-12-31', '2025-01-01']), ['2024-12-31', '2025-01-01']);
+    assert.deepEqual(monthPrefixesOf(['2024-01-31', '2024-02-01', '2024-02-29', '2024-03-01']), ['2024-01-31', '2024-02-', '2024-03-01']);
   });
 });

@@ -118,6 +118,14 @@ for (const dialect of dialects) {
       assert.deepEqual(Object.keys(since.periodWiseFiles), ['2024-03-08']);
     });
 
+    test('a window across a month end lists both months, and no day of them outside the window', async () => {
+      await put('data-exhaust/summary-rollup/chan-a/2024-02-27.csv');
+      await put('data-exhaust/summary-rollup/chan-a/2024-02-29.csv');
+      const result = (await get('/dataset/get/summary-rollup?from=2024-02-28&to=2024-03-01')).json().result;
+      assert.deepEqual(keysOf(result.files), ['data-exhaust/summary-rollup/chan-a/2024-02-29.csv', 'data-exhaust/summary-rollup/chan-a/2024-03-01.csv']);
+      assert.deepEqual(Object.keys(result.periodWiseFiles), ['2024-02-29', '2024-03-01']);
+    });
+
     test('the same handler under /data/v3', async () => {
       const direct = (await get('/dataset/get/summary-rollup?from=2024-03-08')).json().result;
       const res = await get('/data/v3/dataset/get/summary-rollup?from=2024-03-08');

@@ -1,7 +1,7 @@
 // Shared by the worker tests of this folder: test builders and a quick way to queue requests.
 import type { BatchReport, DatasetBuilder, ReportContext, ReportRequest } from '../../src/datasets/dataset.js';
 import type { Database } from '../../src/db/database.js';
-import { type RequestRow, upsertRequest } from '../../src/requests/request.repository.js';
+import { type JobStatusRow, upsertRequest } from '../../src/requests/request.repository.js';
 import { deriveKey, sealSecret } from '../../src/secrets.js';
 
 export type ReportsFn = (ctx: ReportContext, request: ReportRequest) => AsyncIterable<BatchReport>;
@@ -30,7 +30,7 @@ export function queueRequest(
   secret: string,
   now: number,
   r: { requestId: string; tag?: string; batchId?: string; encryptionKey?: string },
-): Promise<RequestRow> {
+): Promise<JobStatusRow> {
   return upsertRequest(database.db, {
     tag: r.tag ?? 'tag-1:ch1',
     requestId: r.requestId,

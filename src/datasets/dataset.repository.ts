@@ -1,10 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DatasetMetadataTable, Tables } from '../db/database.js';
+import { preparedQuery } from '../db/prepared-query.js';
 
 export type DatasetRow = Selectable<DatasetMetadataTable>;
 
-export function findDataset(db: Kysely<Tables>, id: string): Promise<DatasetRow | undefined> {
-  return db.selectFrom('dataset_metadata').selectAll().where('dataset_id', '=', id).executeTakeFirst();
+// Every submit looks its dataset up: compiled once (see db/prepared-query.ts).
+const datasetById = preparedQuery((db, v: { id: string }) => db.selectFrom('dataset_metadata').selectAll().where('dataset_id', '=', v.id));
+
+export async function findDataset(db: Kysely<Tables>, id: string): Promise<DatasetRow | undefined> {
+  return (await datasetById(db, { id })).rows[0];
 }
 
 export function listDatasets(db: Kysely<Tables>): Promise<DatasetRow[]> {

@@ -99,7 +99,7 @@ export async function runReportsBench(options: ReportsBenchOptions): Promise<Sec
     'raw export, enrolments ⋈ users (the yardstick of the target): the database\'s own CSV export of the joined rows the report reads (active enrolments of the batch left-joined to their users, the same 15 columns, ordered by user id), to /dev/null: `sqlite3 -csv` and `psql -c "COPY (…) TO STDOUT CSV"`; best of 3. It computes no best-attempt scores',
     'raw export, the report\'s own queries: the exact SQL the report streams (parameters inlined: on SQLite the enrolments ⋈ users and the batch\'s attempts in best-first order, two reads merged in Node; on PostgreSQL one query with a ranked, grouped and pivoted join), exported the same way: what the database alone needs, the rest of the report\'s time is Node\'s',
     'rows → CSV: the same report\'s rows through src/export/csv.ts into a file, without zip or store: where the time goes',
-    'peak RSS: VmHWM of the child process doing the step (Node, tsx and the modules included; "RSS before the step" is its VmRSS once they were loaded); PostgreSQL was ANALYZEd after the import (as autovacuum would soon do)',
+    'peak RSS: VmHWM of the child process doing the step (Node, tsx and the modules included; "RSS before the step" is its VmRSS once they were loaded); on PostgreSQL `exhaust import` ends with VACUUM (ANALYZE) of the tables it loaded',
     `zip step: the report's CSV file zipped with src/export/zip.ts (zlib deflate level 6 on its thread pool, WinZip AES-256 with OpenSSL, in a child process) and with \`7z a -tzip -mem=AES256\` (7-Zip's defaults: deflate level 5, its own threads), to a file; best of ${options.repeat}`,
   );
   const head = ['rows', 'database', 'step', 'wall s', 'rows/s', 'peak RSS MB', 'RSS before the step MB', 'vs raw export (⋈)', 'target', 'met'];
@@ -185,7 +185,6 @@ async function measureDatabase(
     if (result.code !== 0) throw new Error(`sqlite3: ${result.stderr}`);
     return result.stdout.trim();
   };
-  if (database.schema) await database.schema.query('analyze');
   const where = `e.batch_id = ${literal(records.batchId)} and e.collection_id = ${literal(records.collectionId)} and e.active = 1`;
   const rows = Number(await query(`select count(*) from record_enrolment e where ${where}`));
   const lines = Number(await query('select (select count(*) from record_user) + (select count(*) from record_enrolment) + (select count(*) from record_attempt) + (select count(*) from record_batch) + (select count(*) from record_collection)'));

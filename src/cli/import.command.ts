@@ -1,7 +1,7 @@
 // `exhaust import <dir>`: loads whichever of users.jsonl … consents.jsonl the folder holds. Each
 // file is applied whole or not at all; a bad file does not stop the others.
 import cliProgress from 'cli-progress';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
@@ -32,9 +32,23 @@ export async function importCommand(args: string[]): Promise<number> {
       results.push(result);
     }
     console.log(`imported ${results.map((r) => `${r.entity}=${r.badLines > 0 ? 'rejected' : r.rows}`).join(' ')}`);
+    if (services.database.dialect === 'postgres') await vacuumLoaded(services.database.db, found, results);
     return results.some((r) => r.badLines > 0) ? 1 : 0;
   } finally {
     await closeServices(services);
+  }
+}
+
+/**
+ * PostgreSQL: VACUUM (ANALYZE) of the tables a load wrote, as autovacuum would within a minute or
+ * so. Until their pages are marked all-visible, a report cannot read the attempts index alone: it
+ * scans the table and sorts the batch's attempts on disk (1.6× slower at 10⁵ enrolments). Pages
+ * already all-visible are skipped, so a small load costs little.
+ */
+async function vacuumLoaded(db: Kysely<Tables>, entities: RecordEntity[], results: ImportResult[]): Promise<void> {
+  for (const [i, entity] of entities.entries()) {
+    const result = results[i]!;
+    if (result.badLines === 0 && result.rows > 0) await sql`vacuum (analyze) ${sql.table(entity.table)}`.execute(db);
   }
 }
 

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
@@ -70,6 +71,11 @@ for (const dialect of dialects) {
       assert.deepEqual(users, [{ id: 'u1', first_name: 'Asha' }, { id: 'u2', first_name: null }, { id: 'u3', first_name: null }]);
       const consent = await database.db.selectFrom('record_consent').select('status').executeTakeFirstOrThrow();
       assert.equal(consent.status, 'ACTIVE');
+      if (dialect.name === 'postgres') {
+        // Vacuumed as well as analyzed: the pages are all-visible, so reports can read indexes alone.
+        const { rows } = await sql<{ relallvisible: number }>`select relallvisible from pg_class where oid = to_regclass('record_attempt')`.execute(database.db);
+        assert.ok(Number(rows[0]?.relallvisible) > 0, 'record_attempt was vacuumed after the import');
+      }
     });
 
     test('a bad line rejects its file only, is printed as file:line, and exits 1', async () => {

@@ -32,7 +32,10 @@ export async function importCommand(args: string[]): Promise<number> {
       results.push(result);
     }
     console.log(`imported ${results.map((r) => `${r.entity}=${r.badLines > 0 ? 'rejected' : r.rows}`).join(' ')}`);
-    if (services.database.dialect === 'postgres') await vacuumLoaded(services.database.db, found, results);
+    if (services.database.dialect === 'postgres') {
+      const loaded = found.filter((_, i) => results[i]!.badLines === 0 && results[i]!.rows > 0);
+      await vacuumLoaded(services.database.db, loaded);
+    }
     return results.some((r) => r.badLines > 0) ? 1 : 0;
   } finally {
     await closeServices(services);
@@ -45,11 +48,8 @@ export async function importCommand(args: string[]): Promise<number> {
  * scans the table and sorts the batch's attempts on disk (1.6× slower at 10⁵ enrolments). Pages
  * already all-visible are skipped, so a small load costs little.
  */
-async function vacuumLoaded(db: Kysely<Tables>, entities: RecordEntity[], results: ImportResult[]): Promise<void> {
-  for (const [i, entity] of entities.entries()) {
-    const result = results[i]!;
-    if (result.badLines === 0 && result.rows > 0) await sql`vacuum (analyze) ${sql.table(entity.table)}`.execute(db);
-  }
+async function vacuumLoaded(db: Kysely<Tables>, loaded: RecordEntity[]): Promise<void> {
+  for (const entity of loaded) await sql`vacuum (analyze) ${sql.table(entity.table)}`.execute(db);
 }
 
 async function importFile(db: Kysely<Tables>, entity: RecordEntity, path: string): Promise<ImportResult> {

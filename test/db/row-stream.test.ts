@@ -32,6 +32,9 @@ for (const dialect of dialects) {
           break;
         }
       }
+      // A write on the same connection: SQLite refuses it while a statement is still being read.
+      await database.db.insertInto('consumer_channel').values({ consumer_id: 'late', channel: 'ch', status: 1, created_on: 0, updated_on: 0 }).execute();
+      await database.db.deleteFrom('consumer_channel').where('consumer_id', '=', 'late').execute();
       const { rows } = await sql<{ n: number }>`select count(*) as n from consumer_channel`.execute(database.db);
       assert.equal(Number(rows[0]!.n), 25);
     });

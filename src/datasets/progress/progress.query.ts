@@ -84,7 +84,7 @@ async function* withBestAttempts(
     for await (const chunk of learners) {
       for (const row of chunk) {
         const userId = row[0];
-        const scores = new Array<number | null>(2 * n).fill(null);
+        for (let i = 0; i < 2 * n; i++) row.push(null);
         taken.fill(0);
         for (;;) {
           if (k === batch.length) {
@@ -105,13 +105,12 @@ async function* withBestAttempts(
             const i = assessmentIndex.get(attempt[1]);
             if (i !== undefined && taken[i] === 0) {
               taken[i] = 1;
-              scores[2 * i] = attempt[2];
-              scores[2 * i + 1] = attempt[3];
+              row[SCORES_FROM + 2 * i] = attempt[2];
+              row[SCORES_FROM + 2 * i + 1] = attempt[3];
             }
           }
           k += 1;
         }
-        row.push(...scores);
       }
       yield chunk;
     }

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kys
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database, Tables } from './database.js';
+import { registerSqliteConnection } from './prepared-query.js';
 import { postgresRowStream, sqliteRowStream } from './row-stream.js';
 
 /** Opens the configured database. PostgreSQL pools reconnect by themselves after an outage. */
@@ -30,6 +31,7 @@ export function connectDatabase(database: Config['database'], options: { poolSiz
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  registerSqliteConnection(db, sqlite);
   return { db, dialect: 'sqlite', streamRows: sqliteRowStream(sqlite), close: () => db.destroy() };
 }
 

@@ -3,7 +3,7 @@
 // in a child. Only one server runs at a time: bare, service, bare again (the ratio uses their mean,
 // which evens out a machine that got busier or quieter during the run).
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchSchema, createBenchSchema, redactUrl } from './lib/postgres.js';
@@ -51,6 +51,8 @@ interface Measured {
   name: string;
   what: string;
   result: AutocannonResult;
+  /** The server's CPU time over the measured requests. */
+  cpuUsPerRequest: number;
   target?: Case['target'];
 }
 
@@ -117,28 +119,30 @@ export async function runApiBench(options: ApiBenchOptions): Promise<Section> {
     ];
 
     // 2. bare, service, bare.
-    const bareBefore = await withBare(readBody, (base) => measure(base, bareCase, options));
+    const bareBefore = await withBare(readBody, (base, pid) => measure(base, pid, bareCase, options));
     const routes: Measured[] = [];
-    await withService(env, async (base) => {
-      for (const c of cases) routes.push(await measure(base, c, options));
+    await withService(env, async (base, pid) => {
+      for (const c of cases) routes.push(await measure(base, pid, c, options));
     });
-    const bareAfter = await withBare(readBody, (base) => measure(base, bareCase, options));
+    const bareAfter = await withBare(readBody, (base, pid) => measure(base, pid, bareCase, options));
 
     const bareRps = (rps(bareBefore.result) + rps(bareAfter.result)) / 2;
+    const bareCpu = (bareBefore.cpuUsPerRequest + bareAfter.cpuUsPerRequest) / 2;
     notes.push(
       `database: ${database}; EXHAUST_LOG_LEVEL=${options.logLevel} (one access line per request is logged at info, so warn keeps logging out of the figures)`,
       `load: autocannon 9.0.0 in the bench process, ${options.connections} connections, ${options.durationS} s per route after a ${options.warmupS} s warm-up; the server in a child process (\`exhaust api\`, no worker); one server at a time, all on 127.0.0.1`,
       `bare: node:http in a child process answering a fixed ${readBody.length}-byte JSON body (the size of the read answer), run before and after the routes; ratios are to the mean of the two (${thousands(rps(bareBefore.result))} and ${thousands(rps(bareAfter.result))} req/s)`,
+      `server CPU µs/req: the server process's user + system CPU (all its threads, /proc/<pid>/stat) over the measured requests; steadier than req/s when the machine's other load slows the load generator. "CPU vs bare" divides it by the bare server's (${fixed(bareCpu, 0)} µs)`,
       'submit: "dedup" sends the identical body (same requestedBy, so the same requestId: the dedup path); "insert" gives every request its own requestedBy (a new row each)',
       ...cases.map((c) => `${c.name}: ${c.what}`),
     );
-    const head = ['route', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'target', 'met', 'non-2xx / errors'];
+    const head = ['route', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'target', 'met', 'server CPU µs/req', 'CPU vs bare', 'non-2xx / errors'];
     const rows = [bareBefore, ...routes, bareAfter].map((m, i, all) => {
       const label = m.name === 'bare' ? (i === 0 ? 'bare node:http (before)' : i === all.length - 1 ? 'bare node:http (after)' : 'bare') : m.name;
       const ratio = rps(m.result) / bareRps;
       const met = m.target ? ratio >= m.target.ratio && (m.target.p99Ms === undefined || m.result.latency.p99 < m.target.p99Ms) : undefined;
       const target = m.target ? `≥ ${percent(m.target.ratio)}${m.target.p99Ms ? `, p99 < ${m.target.p99Ms} ms` : ''}` : '–';
-      return [label, thousands(rps(m.result)), fixed(m.result.latency.p50, 0), fixed(m.result.latency.p99, 0), percent(ratio), target, verdict(met), `${m.result.non2xx} / ${m.result.errors + m.result.timeouts}`];
+      return [label, thousands(rps(m.result)), fixed(m.result.latency.p50, 0), fixed(m.result.latency.p99, 0), percent(ratio), target, verdict(met), fixed(m.cpuUsPerRequest, 0), `${fixed(m.cpuUsPerRequest / bareCpu, 1)}×`, `${m.result.non2xx} / ${m.result.errors + m.result.timeouts}`];
     });
     return { title: `API (${schema ? 'PostgreSQL' : 'SQLite'})`, notes, tables: [table(head, rows)] };
   } finally {
@@ -146,13 +150,13 @@ export async function runApiBench(options: ApiBenchOptions): Promise<Section> {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  async function withService<T>(env: Env, body: (base: string) => Promise<T>): Promise<T> {
+  async function withService<T>(env: Env, body: (base: string, pid: number) => Promise<T>): Promise<T> {
     const port = await freePort();
     const server = startChild(['bin/exhaust.js', 'api'], { ...env, PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitForHttp(`${base}/health`, server.child, server.output);
-      return await body(base);
+      return await body(base, server.child.pid!);
     } finally {
       await stopChild(server.child);
     }
@@ -161,24 +165,38 @@ export async function runApiBench(options: ApiBenchOptions): Promise<Section> {
 
 const bareCase: Case = { name: 'bare', what: 'node:http, fixed body', requests: [{ method: 'GET', path: '/' }] };
 
-async function withBare<T>(body: string, run: (base: string) => Promise<T>): Promise<T> {
+async function withBare<T>(body: string, run: (base: string, pid: number) => Promise<T>): Promise<T> {
   const port = await freePort();
   const server = startChild(['--import', 'tsx', 'bench/bare-server.ts'], { ...baseEnv(), PORT: String(port), BENCH_BARE_BODY: body });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(base, server.child, server.output);
-    return await run(base);
+    return await run(base, server.child.pid!);
   } finally {
     await stopChild(server.child);
   }
 }
 
-async function measure(base: string, c: Case, options: ApiBenchOptions): Promise<Measured> {
+async function measure(base: string, pid: number, c: Case, options: ApiBenchOptions): Promise<Measured> {
   const settings = { url: base, connections: options.connections, headers: HEADERS, requests: c.requests, timeout: 10 };
   if (options.warmupS > 0) await autocannon({ ...settings, duration: options.warmupS });
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({ ...settings, duration: options.durationS });
-  log(`  ${c.name.padEnd(18)} ${thousands(rps(result)).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  non-2xx ${result.non2xx}  errors ${result.errors}`);
-  return { name: c.name, what: c.what, result, ...(c.target ? { target: c.target } : {}) };
+  const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.requests.total;
+  log(`  ${c.name.padEnd(18)} ${thousands(rps(result)).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  ${fixed(cpuUsPerRequest, 0)} µs CPU/req  non-2xx ${result.non2xx}  errors ${result.errors}`);
+  return { name: c.name, what: c.what, result, cpuUsPerRequest, ...(c.target ? { target: c.target } : {}) };
+}
+
+/**
+ * User + system CPU of a process, all its threads, in seconds (/proc/<pid>/stat fields 14 and 15,
+ * in USER_HZ = 100 ticks on Linux). Per request it is steadier than req/s on a shared machine: it
+ * does not move when the load generator is slowed down.
+ */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Completed requests per second over the measured duration (warm-up excluded). */

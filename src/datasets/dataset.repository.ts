@@ -4,11 +4,20 @@ import { preparedQuery } from '../db/prepared-query.js';
 
 export type DatasetRow = Selectable<DatasetMetadataTable>;
 
-// Every submit looks its dataset up: compiled once (see db/prepared-query.ts).
-const datasetById = preparedQuery((db, v: { id: string }) => db.selectFrom('dataset_metadata').selectAll().where('dataset_id', '=', v.id));
+/** Every column of a DatasetRow, named: a prepared query may not select * (see db/prepared-query.ts). */
+const DATASET_COLUMNS = [
+  'dataset_id', 'dataset_sub_id', 'dataset_config', 'visibility', 'dataset_type', 'version', 'authorized_roles',
+  'available_from', 'sample_request', 'sample_response', 'validation_json', 'druid_query', 'limits',
+  'supported_formats', 'exhaust_type', 'created_on', 'updated_on',
+] as const satisfies readonly (keyof DatasetRow)[];
+
+// Every submit looks its dataset up: compiled once.
+const datasetById = preparedQuery((db, v: { id: string }) => db.selectFrom('dataset_metadata').select(DATASET_COLUMNS).where('dataset_id', '=', v.id));
 
 export async function findDataset(db: Kysely<Tables>, id: string): Promise<DatasetRow | undefined> {
-  return (await datasetById(db, { id })).rows[0];
+  // The type checks that DATASET_COLUMNS names them all.
+  const row: DatasetRow | undefined = (await datasetById(db, { id })).rows[0];
+  return row;
 }
 
 export function listDatasets(db: Kysely<Tables>): Promise<DatasetRow[]> {

@@ -4,7 +4,7 @@
 // parameters, so the SQL text is the same every time and SQLite's statement cache keeps it prepared.
 // On SQLite they also skip Kysely's executor when they can (see runDirectly).
 import type SQLite from 'better-sqlite3';
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { type Compilable, type CompiledQuery, type Kysely, type OperationNode, type QueryResult, ReferenceNode, type RootOperationNode, SelectAllNode } from 'kysely';
 import type { Tables } from './database.js';
 
 /** Stands for the value named `name` in the compiled parameters, until a run supplies it. */
@@ -41,7 +41,10 @@ export function registerSqliteConnection(db: Kysely<Tables>, sqlite: SQLite.Data
 /**
  * `build(db, values)` names its values as properties of `values` (`.where('tag', '=', v.tag)`);
  * the returned function runs the query with a run's values. Only plain values may be named, not
- * expressions or lists: each must be one bound parameter.
+ * expressions or lists: each must be one bound parameter. The columns must be named too, not `*`:
+ * on SQLite a row's keys are the names read when the statement was prepared, and SQLite
+ * re-prepares a `*` by itself when another process adds or drops a column, shifting its values
+ * under those names. A named column that is dropped or renamed makes the statement fail instead.
  */
 export function preparedQuery<V extends object, R>(build: (db: Kysely<Tables>, values: V) => Compilable<R>) {
   // Keyed by database: SQLite and PostgreSQL compile the same builder to different SQL.
@@ -50,6 +53,7 @@ export function preparedQuery<V extends object, R>(build: (db: Kysely<Tables>, v
     let prepared = byDatabase.get(db);
     if (!prepared) {
       const compiled = build(db, slots as V).compile();
+      if (selectsAll(compiled.query)) throw new Error(`a prepared query must name its columns, not select *: ${compiled.sql}`);
       const sources = compiled.parameters.map((p) => (p instanceof Slot ? { name: p.name } : { constant: p }));
       const sqlite = sqliteConnections.get(db);
       prepared = { compiled, sources, ...(sqlite ? { direct: directStatement(sqlite, compiled.sql) } : {}) };
@@ -59,6 +63,18 @@ export function preparedQuery<V extends object, R>(build: (db: Kysely<Tables>, v
     if (prepared.direct && !prepared.direct.sqlite.inTransaction) return runDirectly<R>(prepared.direct, parameters);
     return db.executeQuery({ ...prepared.compiled, parameters });
   };
+}
+
+interface SelectionsNode {
+  selections?: ReadonlyArray<{ selection: OperationNode }>;
+  returning?: { selections: ReadonlyArray<{ selection: OperationNode }> };
+}
+
+/** Whether the rows of a query are `*` or `t.*` (a `*` inside, as in count(*), is a value's). */
+function selectsAll(query: RootOperationNode): boolean {
+  const node = query as SelectionsNode;
+  const selections = node.selections ?? node.returning?.selections ?? [];
+  return selections.some(({ selection }) => SelectAllNode.is(selection) || (ReferenceNode.is(selection) && SelectAllNode.is(selection.column)));
 }
 
 function directStatement(sqlite: SQLite.Database, sql: string): Direct {

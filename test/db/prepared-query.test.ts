@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { preparedQuery } from '../../src/db/prepared-query.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 
+const COLUMNS = ['consumer_id', 'channel', 'status', 'created_on', 'updated_on'] as const;
 const byConsumer = preparedQuery((db, v: { consumerId: string }) =>
-  db.selectFrom('consumer_channel').selectAll().where('consumer_id', '=', v.consumerId).orderBy('channel'),
+  db.selectFrom('consumer_channel').select(COLUMNS).where('consumer_id', '=', v.consumerId).orderBy('channel'),
 );
 const revoke = preparedQuery((db, v: { consumerId: string; now: number }) =>
   db.updateTable('consumer_channel').set({ status: 0, updated_on: v.now }).where('consumer_id', '=', v.consumerId),
@@ -31,12 +32,27 @@ for (const dialect of dialects) {
 
     test('rows are the objects Kysely returns for the same query, run after run with new values', async () => {
       for (const consumerId of ['portal', 'other', 'nobody', 'portal']) {
-        const expected = await database.db.selectFrom('consumer_channel').selectAll().where('consumer_id', '=', consumerId).orderBy('channel').execute();
+        const expected = await database.db.selectFrom('consumer_channel').select(COLUMNS).where('consumer_id', '=', consumerId).orderBy('channel').execute();
         const { rows } = await byConsumer(database.db, { consumerId });
         assert.deepEqual(rows, expected);
       }
       const { rows } = await byConsumer(database.db, { consumerId: 'portal' });
       assert.deepEqual(rows[0], { consumer_id: 'portal', channel: 'ch-a', status: 0, created_on: 3, updated_on: 4 });
+    });
+
+    test('a query selecting * is refused when first run; a * inside (count(*)) is a value and allowed', async () => {
+      const everything = preparedQuery((db, v: { consumerId: string }) => db.selectFrom('consumer_channel').selectAll().where('consumer_id', '=', v.consumerId));
+      await assert.rejects(async () => everything(database.db, { consumerId: 'portal' }), /must name its columns/);
+      const ofTable = preparedQuery((db, v: { consumerId: string }) => db.selectFrom('consumer_channel').selectAll('consumer_channel').where('consumer_id', '=', v.consumerId));
+      await assert.rejects(async () => ofTable(database.db, { consumerId: 'portal' }), /must name its columns/);
+      const returningAll = preparedQuery((db, v: { consumerId: string }) =>
+        db.updateTable('consumer_channel').set({ updated_on: 2 }).where('consumer_id', '=', v.consumerId).returningAll(),
+      );
+      await assert.rejects(async () => returningAll(database.db, { consumerId: 'portal' }), /must name its columns/);
+      const counted = preparedQuery((db, v: { consumerId: string }) =>
+        db.selectFrom('consumer_channel').select((eb) => eb.fn.countAll<number>().as('n')).where('consumer_id', '=', v.consumerId),
+      );
+      assert.equal(Number((await counted(database.db, { consumerId: 'portal' })).rows[0]!.n), 2);
     });
 
     test('writes report the rows they changed; RETURNING gives the row', async () => {

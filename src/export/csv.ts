@@ -48,13 +48,6 @@ export function csvRecord(row: readonly unknown[]): string {
   return line + '\r\n';
 }
 
-/** Records, each ended by CRLF. */
-export function csvText(rows: Iterable<readonly unknown[]>): string {
-  let out = '';
-  for (const row of rows) out += csvRecord(row);
-  return out;
-}
-
 /** UTF-8 of consecutive records, cut from slabs so that a chunk costs no allocation of its own. */
 class RecordEncoder {
   private slab = Buffer.allocUnsafe(0);

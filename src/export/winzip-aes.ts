@@ -1,11 +1,12 @@
-// The cipher of WinZip AES entries: AES in counter mode with a little-endian counter from 1. OpenSSL's
-// CTR counts big-endian, so the counter blocks are made here and encrypted in bulk with ECB; the
-// key stream is XORed onto the data. Only compressed bytes pass through it (a tenth of the CSV).
-import { type Cipher, createCipheriv } from 'node:crypto';
+// WinZip AES (AE-2) encryption of a zip entry's compressed bytes. The cipher is AES in counter mode
+// with a little-endian counter from 1. OpenSSL's CTR counts big-endian, so the counter blocks are
+// made here and encrypted in bulk with ECB; the key stream is XORed onto the data. Only compressed
+// bytes pass through it (a tenth of the CSV).
+import { type Cipher, createCipheriv, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 
 const BLOCK = 16;
 
-export class WinZipAesCipher {
+class WinZipAesCipher {
   private readonly ecb: Cipher;
   /** The last counter used, as two 32-bit halves (2⁶⁴ blocks is more than any file). */
   private low = 0;
@@ -37,5 +38,32 @@ export class WinZipAesCipher {
     for (let j = 0; j < rest; j++) out[fromSpare + j] = plain[fromSpare + j]! ^ stream[j]!;
     this.spare = stream.subarray(rest);
     return out;
+  }
+}
+
+/** WinZip AES-256 (AE-2) of one entry: salt and verifier, then encrypted data, then its MAC. */
+export class WinZipAes {
+  private constructor(
+    readonly preamble: Buffer,
+    private readonly cipher: WinZipAesCipher,
+    private readonly mac: ReturnType<typeof createHmac>,
+  ) {}
+
+  static start(password: string): WinZipAes {
+    const salt = randomBytes(16);
+    // 32 bytes of key, 32 of MAC key, 2 of password verifier; 1000 rounds of SHA-1, as the format says.
+    const derived = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, 1000, 66, 'sha1');
+    return new WinZipAes(Buffer.concat([salt, derived.subarray(64, 66)]), new WinZipAesCipher(derived.subarray(0, 32)), createHmac('sha1', derived.subarray(32, 64)));
+  }
+
+  encrypt(plain: Buffer): Buffer {
+    const encrypted = this.cipher.update(plain);
+    this.mac.update(encrypted);
+    return encrypted;
+  }
+
+  /** The first 10 bytes of HMAC-SHA1 over the encrypted data. */
+  authenticationCode(): Buffer {
+    return this.mac.digest().subarray(0, 10);
   }
 }

@@ -2,11 +2,10 @@
 // zlib's thread pool, so the next rows are read and formatted while the last ones are compressed;
 // encryption is OpenSSL's. Written for that overlap: zip.js compressed and encrypted in step with
 // the rows, and the zip step cost as much as the database's part of a report.
-import { createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { constants, createDeflateRaw, crc32, type DeflateRaw, type ZlibOptions } from 'node:zlib';
-import { WinZipAesCipher } from './winzip-aes.js';
+import { WinZipAes } from './winzip-aes.js';
 import { centralDirectory, dataDescriptor, localHeader, type ZipEntry } from './zip-records.js';
 
 export interface ZipOptions {
@@ -109,33 +108,6 @@ async function feed(content: AsyncIterable<Uint8Array>, deflate: DeflateRaw, ent
     const reason = signal?.aborted ? signal.reason : error;
     if (!stop.aborted) deflate.destroy(toError(reason));
     throw reason;
-  }
-}
-
-/** WinZip AES-256 (AE-2) of one entry: salt and verifier, then encrypted data, then its MAC. */
-class WinZipAes {
-  private constructor(
-    readonly preamble: Buffer,
-    private readonly cipher: WinZipAesCipher,
-    private readonly mac: ReturnType<typeof createHmac>,
-  ) {}
-
-  static start(password: string): WinZipAes {
-    const salt = randomBytes(16);
-    // 32 bytes of key, 32 of MAC key, 2 of password verifier; 1000 rounds of SHA-1, as the format says.
-    const derived = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, 1000, 66, 'sha1');
-    return new WinZipAes(Buffer.concat([salt, derived.subarray(64, 66)]), new WinZipAesCipher(derived.subarray(0, 32)), createHmac('sha1', derived.subarray(32, 64)));
-  }
-
-  encrypt(plain: Buffer): Buffer {
-    const encrypted = this.cipher.update(plain);
-    this.mac.update(encrypted);
-    return encrypted;
-  }
-
-  /** The first 10 bytes of HMAC-SHA1 over the encrypted data. */
-  authenticationCode(): Buffer {
-    return this.mac.digest().subarray(0, 10);
   }
 }
 

@@ -120,10 +120,10 @@ export async function listRequests(
   page: Page,
 ): Promise<{ count: number; rows: JobStatusRow[] }> {
   const { rows } = status ? await pageOfTagInStatus(db, { tag, status, ...page }) : await pageOfTag(db, { tag, ...page });
-  if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
-  let query = db.selectFrom('job_request').where('tag', '=', tag);
-  if (status) query = query.where('status', '=', status);
-  return { count: await countOf(query), rows };
+  return counted(rows, () => {
+    const query = db.selectFrom('job_request').where('tag', '=', tag);
+    return status ? query.where('status', '=', status) : query;
+  });
 }
 
 export interface SearchFilters {
@@ -164,11 +164,15 @@ function pageQuery(query: SelectQueryBuilder<Tables, 'job_request', object>, pag
 }
 
 async function pageOf(query: SelectQueryBuilder<Tables, 'job_request', object>, page: Page): Promise<{ count: number; rows: JobStatusRow[] }> {
-  const rows = await pageQuery(query, page).execute();
-  if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
-  return { count: await countOf(query), rows };
+  return counted(await pageQuery(query, page).execute(), () => query);
 }
 
-async function countOf(query: SelectQueryBuilder<Tables, 'job_request', object>): Promise<number> {
-  return Number((await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count);
+/** A page and the count of all matches: carried by its first row, or counted (a page past the end). */
+async function counted(
+  rows: Array<JobStatusRow & { total: number | null }>,
+  matches: () => SelectQueryBuilder<Tables, 'job_request', object>,
+): Promise<{ count: number; rows: JobStatusRow[] }> {
+  if (rows.length > 0) return { count: Number(rows[0]!.total), rows };
+  const { count } = await matches().select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  return { count: Number(count), rows };
 }

@@ -19,9 +19,8 @@ import { progressDataset } from '../src/datasets/progress/progress.dataset.js';
 import { progressRows } from '../src/datasets/progress/progress.query.js';
 import { csvChunks } from '../src/export/csv.js';
 import { zipStream } from '../src/export/zip.js';
-import { closeServices, openServices } from '../src/main.js';
+import { closeServices, openServices } from '../src/services.js';
 import { submitRequest } from '../src/requests/request.service.js';
-import { deriveKey } from '../src/secrets.js';
 import { systemClock } from '../src/time.js';
 import { Worker } from '../src/worker/worker.js';
 import { BENCH_PASSWORD, type ChildResult } from './lib/report-step.js';
@@ -34,10 +33,10 @@ async function build(batchId: string, channel: string, requestedBy: string): Pro
   try {
     const submitted = await submitRequest(
       {
-        db: services.database.db,
+        db: services.databases.main.db,
         clock: systemClock,
         timeZone: config.timeZone,
-        storedKeysKey: deriveKey(config.secret, 'stored-keys'),
+        storedKeysKey: services.keys.storedKeys,
         // A new request has no artefacts: nothing to sign.
         sign: async () => ({ urls: [], expiresAt: 0 }),
       },

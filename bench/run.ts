@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { runApiBench } from './api.bench.js';
 import { DEFAULT_BENCH_DATABASE_URL } from './lib/postgres.js';
 import { appendSection, commandLine, RESULTS_FILE, type Section } from './lib/results.js';
+import { runProcessBench } from './process.bench.js';
 import { runReportsBench } from './reports.bench.js';
 
-const GROUPS = ['api', 'reports'] as const;
+const GROUPS = ['api', 'reports', 'process'] as const;
 type Group = (typeof GROUPS)[number];
 
-const USAGE = `usage: npm run bench [-- [api] [reports] [options]]   (no group: both)
+const USAGE = `usage: npm run bench [-- [api] [reports] [process] [options]]   (no group: all three)
 
   --duration <s>     seconds measured per API route (default 10; BENCH_DURATION)
   --warmup <s>       seconds of discarded load before each API route (default 2; BENCH_WARMUP)
@@ -21,6 +22,9 @@ const USAGE = `usage: npm run bench [-- [api] [reports] [options]]   (no group: 
   --note <text>      a line added to each section's title (e.g. "trial on a busy machine")
   --no-write         print the sections without appending them to bench/RESULTS.md
 
+  --calls <n>        process: CLI calls timed per command (default 10)
+
+  BENCH_EXHAUST_BIN   process: measure this exhaust command instead (e.g. an older checkout's bin/exhaust.js)
   BENCH_DATABASE_URL  API: run on this PostgreSQL server (default SQLite);
                       reports: PostgreSQL server to compare (default ${DEFAULT_BENCH_DATABASE_URL})`;
 
@@ -36,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       full: { type: 'boolean' },
       rows: { type: 'string' },
       repeat: { type: 'string' },
+      calls: { type: 'string' },
       note: { type: 'string' },
       'no-write': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -73,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
         logLevel: values['log-level'] ?? process.env.BENCH_LOG_LEVEL ?? 'warn',
         databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
       }));
+    } else if (group === 'process') {
+      write(await runProcessBench({ calls: Math.max(1, number(values.calls, 10, '--calls')), settleMs: 5000 }));
     } else {
       const sizes = values.rows ? values.rows.split(',').map((s) => number(s.trim(), 0, '--rows')) : values.full ? [100_000, 1_000_000] : [100_000];
       write(await runReportsBench({

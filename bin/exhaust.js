@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// The `exhaust` command. Sources are TypeScript run through tsx's loader, so a fresh clone needs
-// only `npm ci` — no build step to forget.
-import { register } from 'tsx/esm/api';
+// The `exhaust` command runs the compiled service in dist/ (built by `npm ci` and `npm start`).
+// A dist/ built from other sources than src/ holds now never runs: it says so in one line.
+// `npm run dev` runs the TypeScript sources through tsx instead.
+import { staleBuild } from '../scripts/build-stamp.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const stale = staleBuild();
+if (stale) {
+  console.error(`exhaust: ${stale}`);
+  process.exitCode = 2;
+} else {
+  await import('../dist/run.js');
+}

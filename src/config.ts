@@ -1,7 +1,7 @@
 // The only reader of the environment. Everything the service can be told lives here, validated and
-// frozen before anything starts; a bad value stops start-up with one line naming the variable.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// frozen before anything starts. Every bad value is reported at once, one line each naming its
+// variable, as Fastify reports its options. No file is read or written here: the generated secret
+// is the composition root's business (services.ts).
 import { join, resolve } from 'node:path';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -41,8 +41,8 @@ export interface Config {
   readonly database: { readonly dialect: Dialect; readonly url: string };
   /** EXHAUST_ADMIN_TOKEN — bearer token of the internal routes; unset disables them (403). */
   readonly adminToken: string | undefined;
-  /** EXHAUST_SECRET — encrypts stored keys and signs links; generated into <dataDir>/secret when unset. */
-  readonly secret: string;
+  /** EXHAUST_SECRET — encrypts stored keys and signs links; unset means the one generated into <dataDir>/secret (services.ts). */
+  readonly secret: string | undefined;
   /** EXHAUST_TZ — IANA zone of request-id dates and date ranges. Default UTC. */
   readonly timeZone: string;
   /** EXHAUST_URL_TTL_MINUTES — lifetime of signed download links, minutes. Default 30. */
@@ -79,47 +79,68 @@ export interface Config {
   readonly demo: boolean;
 }
 
+/** Every problem of a configuration; the message holds one line per problem. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.join('\n'));
+    this.problems = list;
+  }
 }
 
 type Env = Record<string, string | undefined>;
+type Read = (name: string) => string | undefined;
+/** Runs one setting's check; a problem is noted and `fallback` stands in, so one pass finds them all. */
+type Check = <T>(parse: () => T, fallback: T) => T;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
-  const read = (name: string): string | undefined => {
+  const read: Read = (name) => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
   };
-  const port = integer(read, 'PORT', 8080, 0, 65535);
+  const problems: string[] = [];
+  const check: Check = (parse, fallback) => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return fallback;
+    }
+  };
+  const port = check(() => integer(read, 'PORT', 8080, 0, 65535), 8080);
   const host = read('HOST') ?? '127.0.0.1';
   const dataDir = resolve(read('EXHAUST_DATA_DIR') ?? './data');
-  const serviceUrl = publicUrl(read('EXHAUST_PUBLIC_URL') ?? `http://${host}:${port}`);
+  const serviceUrl = check(() => linkBase('EXHAUST_PUBLIC_URL', read('EXHAUST_PUBLIC_URL') ?? `http://${host}:${port}`), `http://${host}:${port}`);
   const config: Config = {
     port,
     host,
     dataDir,
-    database: databaseFrom(read('DATABASE_URL'), dataDir),
-    adminToken: adminToken(read('EXHAUST_ADMIN_TOKEN')),
-    secret: secretFrom(read('EXHAUST_SECRET'), dataDir),
-    timeZone: timeZone(read('EXHAUST_TZ') ?? 'UTC'),
-    urlTtlMinutes: integer(read, 'EXHAUST_URL_TTL_MINUTES', 30, 1, 7 * 24 * 60),
-    logLevel: oneOf('EXHAUST_LOG_LEVEL', read('EXHAUST_LOG_LEVEL') ?? 'info', LOG_LEVELS),
+    database: check(() => databaseFrom(read('DATABASE_URL'), dataDir), { dialect: 'sqlite', url: '' }),
+    adminToken: check(() => adminToken(read('EXHAUST_ADMIN_TOKEN')), undefined),
+    secret: check(() => secretFrom(read('EXHAUST_SECRET')), undefined),
+    timeZone: check(() => timeZone(read('EXHAUST_TZ') ?? 'UTC'), 'UTC'),
+    urlTtlMinutes: check(() => integer(read, 'EXHAUST_URL_TTL_MINUTES', 30, 1, 7 * 24 * 60), 30),
+    logLevel: check(() => oneOf('EXHAUST_LOG_LEVEL', read('EXHAUST_LOG_LEVEL') ?? 'info', LOG_LEVELS), 'info'),
     publicUrl: serviceUrl,
-    container: containerName('EXHAUST_CONTAINER', read('EXHAUST_CONTAINER') ?? 'reports'),
-    publicContainer: containerName('EXHAUST_PUBLIC_CONTAINER', read('EXHAUST_PUBLIC_CONTAINER') ?? 'public'),
-    storage: storageFrom(read),
-    workerConcurrency: integer(read, 'EXHAUST_WORKER_CONCURRENCY', 2, 1, 64),
-    workerPollMs: integer(read, 'EXHAUST_WORKER_POLL_MS', 1000, 10, 60_000),
-    leaseSeconds: integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600),
-    ...exhaustSettings(read, serviceUrl),
-    demo: demoSwitch(read('EXHAUST_DEMO')),
+    container: check(() => containerName('EXHAUST_CONTAINER', read('EXHAUST_CONTAINER') ?? 'reports'), 'reports'),
+    publicContainer: check(() => containerName('EXHAUST_PUBLIC_CONTAINER', read('EXHAUST_PUBLIC_CONTAINER') ?? 'public'), 'public'),
+    storage: storageFrom(read, check),
+    workerConcurrency: check(() => integer(read, 'EXHAUST_WORKER_CONCURRENCY', 2, 1, 64), 2),
+    workerPollMs: check(() => integer(read, 'EXHAUST_WORKER_POLL_MS', 1000, 10, 60_000), 1000),
+    leaseSeconds: check(() => integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600), 60),
+    ...exhaustSettings(read, check, serviceUrl),
+    demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
   };
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
-function integer(read: (n: string) => string | undefined, name: string, fallback: number, min: number, max: number): number {
+function integer(read: Read, name: string, fallback: number, min: number, max: number): number {
   const raw = read(name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -131,14 +152,14 @@ function integer(read: (n: string) => string | undefined, name: string, fallback
 const EXHAUST_DATASET = /^(?!\.+$)[A-Za-z0-9_.-]{1,200}$/;
 
 /** The daily exhaust files (standard and public): datasets, range limits, CDN base. */
-function exhaustSettings(read: (n: string) => string | undefined, serviceUrl: string) {
+function exhaustSettings(read: Read, check: Check, serviceUrl: string) {
   return {
-    standardDatasets: datasetList('EXHAUST_STANDARD_DATASETS', read('EXHAUST_STANDARD_DATASETS') ?? 'raw,summary,summary-rollup,summary-channel-exhaust'),
-    publicDatasets: datasetList('EXHAUST_PUBLIC_DATASETS', read('EXHAUST_PUBLIC_DATASETS') ?? 'summary-rollup,public-summary-rollup'),
-    standardMaxDays: integer(read, 'EXHAUST_STANDARD_MAX_DAYS', 10, 0, 3660),
-    publicMaxDays: integer(read, 'EXHAUST_PUBLIC_MAX_DAYS', 30, 0, 3660),
-    publicMaxAgeMonths: integer(read, 'EXHAUST_PUBLIC_MAX_AGE_MONTHS', 2, 1, 1200),
-    cdnUrl: linkBase('EXHAUST_CDN_URL', read('EXHAUST_CDN_URL') ?? `${serviceUrl}/public-files`),
+    standardDatasets: check(() => datasetList('EXHAUST_STANDARD_DATASETS', read('EXHAUST_STANDARD_DATASETS') ?? 'raw,summary,summary-rollup,summary-channel-exhaust'), []),
+    publicDatasets: check(() => datasetList('EXHAUST_PUBLIC_DATASETS', read('EXHAUST_PUBLIC_DATASETS') ?? 'summary-rollup,public-summary-rollup'), []),
+    standardMaxDays: check(() => integer(read, 'EXHAUST_STANDARD_MAX_DAYS', 10, 0, 3660), 10),
+    publicMaxDays: check(() => integer(read, 'EXHAUST_PUBLIC_MAX_DAYS', 30, 0, 3660), 30),
+    publicMaxAgeMonths: check(() => integer(read, 'EXHAUST_PUBLIC_MAX_AGE_MONTHS', 2, 1, 1200), 2),
+    cdnUrl: check(() => linkBase('EXHAUST_CDN_URL', read('EXHAUST_CDN_URL') ?? `${serviceUrl}/public-files`), serviceUrl),
   };
 }
 
@@ -184,28 +205,9 @@ function adminToken(token: string | undefined): string | undefined {
   return token;
 }
 
-function secretFrom(secret: string | undefined, dataDir: string): string {
-  if (secret !== undefined) {
-    if (secret.length < 32) throw new ConfigError('EXHAUST_SECRET must be at least 32 characters');
-    return secret;
-  }
-  // Generated once and kept beside the database, so links and stored keys survive restarts.
-  const file = join(dataDir, 'secret');
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length < 32) throw new ConfigError(`EXHAUST_SECRET is unset and ${file} holds fewer than 32 characters`);
-    return stored;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const generated = randomBytes(32).toString('hex');
-  try {
-    writeFileSync(file, generated + '\n', { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another process started at the same moment and wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return secretFrom(undefined, dataDir);
-    throw error;
-  }
-  return generated;
+function secretFrom(secret: string | undefined): string | undefined {
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('EXHAUST_SECRET must be at least 32 characters');
+  return secret;
 }
 
 // The strictest of the stores' rules (Azure's), so a name works on every backend.
@@ -216,8 +218,8 @@ function containerName(name: string, value: string): string {
   return value;
 }
 
-function storageFrom(read: (n: string) => string | undefined): StorageConfig {
-  const kind = oneOf('EXHAUST_STORAGE', read('EXHAUST_STORAGE') ?? 'file', [...STORAGE_KINDS]) as StorageConfig['kind'];
+function storageFrom(read: Read, check: Check): StorageConfig {
+  const kind = check(() => oneOf('EXHAUST_STORAGE', read('EXHAUST_STORAGE') ?? 'file', [...STORAGE_KINDS]) as StorageConfig['kind'], 'file');
   const required = (name: string): string => {
     const value = read(name);
     if (value === undefined) throw new ConfigError(`${name} is required when EXHAUST_STORAGE=${kind}`);
@@ -226,31 +228,35 @@ function storageFrom(read: (n: string) => string | undefined): StorageConfig {
   switch (kind) {
     case 'file':
       return Object.freeze({ kind });
-    case 'azure': {
-      const connectionString = required('AZURE_STORAGE_CONNECTION_STRING');
-      // Never echo it: it holds the account key. Only the account key can sign SAS links.
-      const fields = new Set(connectionString.split(';').map((part) => part.split('=')[0]!.trim().toLowerCase()));
-      const development = /(^|;)\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString);
-      if (!development && !(fields.has('accountname') && fields.has('accountkey'))) {
-        throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING must hold AccountName=…;AccountKey=… (a SAS-only connection string cannot sign download links)');
-      }
-      return Object.freeze({ kind, connectionString });
-    }
+    case 'azure':
+      return Object.freeze({ kind, connectionString: check(() => azureConnectionString(required('AZURE_STORAGE_CONNECTION_STRING')), '') });
     case 's3': {
-      const endpoint = read('S3_ENDPOINT');
-      if (endpoint !== undefined) httpUrl('S3_ENDPOINT', endpoint);
-      const region = read('S3_REGION') ?? 'us-east-1';
-      if (!/^[a-z0-9-]{1,64}$/i.test(region)) throw new ConfigError(`S3_REGION=${JSON.stringify(region)} is not a region name (e.g. us-east-1)`);
+      const endpoint = check(() => httpUrl('S3_ENDPOINT', read('S3_ENDPOINT')), undefined);
       return Object.freeze({
         kind,
-        endpoint: endpoint?.replace(/\/+$/, ''),
-        region,
-        accessKeyId: required('S3_ACCESS_KEY_ID'),
-        secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
-        forcePathStyle: boolean('S3_FORCE_PATH_STYLE', read('S3_FORCE_PATH_STYLE'), endpoint !== undefined),
+        endpoint,
+        region: check(() => s3Region(read('S3_REGION') ?? 'us-east-1'), 'us-east-1'),
+        accessKeyId: check(() => required('S3_ACCESS_KEY_ID'), ''),
+        secretAccessKey: check(() => required('S3_SECRET_ACCESS_KEY'), ''),
+        forcePathStyle: check(() => boolean('S3_FORCE_PATH_STYLE', read('S3_FORCE_PATH_STYLE'), read('S3_ENDPOINT') !== undefined), false),
       });
     }
   }
+}
+
+function azureConnectionString(connectionString: string): string {
+  // Never echo it: it holds the account key. Only the account key can sign SAS links.
+  const fields = new Set(connectionString.split(';').map((part) => part.split('=')[0]!.trim().toLowerCase()));
+  const development = /(^|;)\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString);
+  if (!development && !(fields.has('accountname') && fields.has('accountkey'))) {
+    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING must hold AccountName=…;AccountKey=… (a SAS-only connection string cannot sign download links)');
+  }
+  return connectionString;
+}
+
+function s3Region(region: string): string {
+  if (!/^[a-z0-9-]{1,64}$/i.test(region)) throw new ConfigError(`S3_REGION=${JSON.stringify(region)} is not a region name (e.g. us-east-1)`);
+  return region;
 }
 
 function boolean(name: string, raw: string | undefined, fallback: boolean): boolean {
@@ -260,7 +266,9 @@ function boolean(name: string, raw: string | undefined, fallback: boolean): bool
   throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
 }
 
-function httpUrl(name: string, url: string): void {
+/** An S3 endpoint: an http(s) URL without credentials or trailing slashes; undefined means AWS. */
+function httpUrl(name: string, url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -270,6 +278,7 @@ function httpUrl(name: string, url: string): void {
   // Never echo it: a URL may carry credentials.
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
   if (parsed.username || parsed.password) throw new ConfigError(`${name} must not carry credentials (use S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)`);
+  return url.replace(/\/+$/, '');
 }
 
 function timeZone(zone: string): string {
@@ -279,10 +288,6 @@ function timeZone(zone: string): string {
   } catch {
     throw new ConfigError(`EXHAUST_TZ=${JSON.stringify(zone)} is not an IANA time zone (e.g. UTC, Asia/Kolkata)`);
   }
-}
-
-function publicUrl(url: string): string {
-  return linkBase('EXHAUST_PUBLIC_URL', url);
 }
 
 /** An http(s) base of links, without its trailing slashes. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -21,12 +21,31 @@ describe('config', () => {
     assert.ok(Object.isFrozen(c));
   });
 
-  test('the secret is generated once into the data dir, private, and reused', () => {
-    const first = loadConfig({ EXHAUST_DATA_DIR: dir }).secret;
-    assert.equal(first.length, 64);
-    assert.equal(readFileSync(join(dir, 'secret'), 'utf8').trim(), first);
-    assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600);
-    assert.equal(loadConfig({ EXHAUST_DATA_DIR: dir }).secret, first);
+  test('loading writes nothing: the data dir is not even created', () => {
+    const dataDir = join(dir, 'not-yet');
+    const c = loadConfig({ EXHAUST_DATA_DIR: dataDir });
+    assert.equal(c.secret, undefined);
+    assert.equal(existsSync(dataDir), false);
+  });
+
+  test('every problem is reported at once, a line each', () => {
+    const env = { EXHAUST_DATA_DIR: dir, PORT: 'eighty', EXHAUST_TZ: 'Mars/Olympus', EXHAUST_STORAGE: 's3', S3_REGION: 'us east', EXHAUST_DEMO: 'maybe' };
+    assert.throws(
+      () => loadConfig(env),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems, [
+          'PORT="eighty" is not an integer between 0 and 65535',
+          'EXHAUST_TZ="Mars/Olympus" is not an IANA time zone (e.g. UTC, Asia/Kolkata)',
+          'S3_REGION="us east" is not a region name (e.g. us-east-1)',
+          'S3_ACCESS_KEY_ID is required when EXHAUST_STORAGE=s3',
+          'S3_SECRET_ACCESS_KEY is required when EXHAUST_STORAGE=s3',
+          'EXHAUST_DEMO="maybe" must be 0, 1, true or false',
+        ]);
+        assert.equal(e.message, e.problems.join('\n'));
+        return true;
+      },
+    );
   });
 
   test('a postgres URL selects PostgreSQL', () => {

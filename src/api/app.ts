@@ -5,14 +5,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { Ajv } from 'ajv';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { Database } from '../db/database.js';
 import type { RequestContext } from '../requests/request.service.js';
-import { deriveKey } from '../secrets.js';
-import type { BlobStore, LinkSigner } from '../storage/blob-store.js';
+import type { Services } from '../services.js';
+import type { LinkSigner } from '../storage/blob-store.js';
 import { LocalBlobStore } from '../storage/local/local-blob-store.js';
-import type { Clock } from '../time.js';
 import { installAuth } from './auth.hook.js';
 import { errorEnvelope } from './envelope.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -25,18 +21,13 @@ import { publicFileRoutes } from './routes/public-files.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
-export interface AppDeps {
-  config: Config;
-  database: Database;
-  store: BlobStore;
-  logger: Logger;
-  clock: Clock;
-}
+export type AppDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'logger' | 'clock'>;
 
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database, logger, clock } = deps;
+  const { config, logger, clock } = deps;
+  const database = deps.databases.main;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -80,13 +71,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: database.db,
     clock,
     timeZone: config.timeZone,
-    storedKeysKey: deriveKey(config.secret, 'stored-keys'),
+    storedKeysKey: deps.keys.storedKeys,
     sign: linkSigner(deps),
   };
   await app.register(requestRoutes(ctx));
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
-  await app.register(recordRoutes(database, config));
+  await app.register(recordRoutes(deps.databases, config));
   // The local store's signed links are served by the API itself; cloud stores serve their own.
   if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
   await app.register(exhaustRoutes({ config, store: deps.store, clock }));

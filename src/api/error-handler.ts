@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, type ErrorCode, httpStatusOf } from '../errors.js';
-import { describeSchemaErrors } from '../validation.js';
+import { describeSchemaErrors } from '../schema-errors.js';
 import { errorEnvelope } from './envelope.js';
 
 /** Maps every failure to the envelope: clear 4xx for bad input, 503 for an absent database, 500 last. */

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from './main.js';
+import { UsageError } from './usage-error.js';
 
 /** Strict option parsing for the commands; a mistake becomes one usage line. */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {

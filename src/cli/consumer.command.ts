@@ -1,8 +1,8 @@
 import { addConsumerChannel, listConsumerChannels, removeConsumerChannel } from '../auth/consumer-channel.js';
 import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { closeServices, openServices } from '../main.js';
-import { UsageError } from './main.js';
+import { closeServices, openServices } from '../services.js';
+import { UsageError } from './usage-error.js';
 
 const ID = /^[A-Za-z0-9_.@-]{1,200}$/;
 const CHANNEL = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -16,8 +16,8 @@ export async function consumerCommand(args: string[]): Promise<number> {
   }
   const services = await openServices(loadConfig());
   try {
-    const { db } = services.database;
-    await migrateToLatest(services.database);
+    const { db } = services.databases.main;
+    await migrateToLatest(services.databases.main);
     if (action === 'add') {
       await addConsumerChannel(db, consumerId!, channel!, services.clock.now());
       console.log(`consumer ${consumerId} may now act for channel ${channel}`);

@@ -5,7 +5,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { type DemoProgress, writeDemoFiles } from '../demo/demo-files.js';
 import { type DemoOptions, planDemo } from '../demo/demo-plan.js';
 import { parseCommandArgs } from './args.js';
-import { UsageError } from './main.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE =
   'usage: exhaust demo generate --learners <n> --batches <n> --out <dir> [--collections <n>] [--seed <n>] [--channel <channel>]';

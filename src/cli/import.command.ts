@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import type { Tables } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { closeServices, openServices } from '../main.js';
+import { closeServices, openServices } from '../services.js';
 import { type RecordEntity, recordEntities } from '../records/entities.js';
 import { describeBadLines, type ImportOptions, type ImportResult, importRecords } from '../records/import.js';
-import { UsageError } from './main.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = 'usage: exhaust import <dir>  (reads users.jsonl, collections.jsonl, batches.jsonl, enrolments.jsonl, attempts.jsonl, consents.jsonl)';
 
@@ -24,17 +24,17 @@ export async function importCommand(args: string[]): Promise<number> {
 
   const services = await openServices(loadConfig());
   try {
-    await migrateToLatest(services.database);
+    await migrateToLatest(services.databases.main);
     const results: ImportResult[] = [];
     for (const entity of found) {
-      const result = await importFile(services.database.db, entity, join(dir, entity.file));
+      const result = await importFile(services.databases.imports.db, entity, join(dir, entity.file));
       for (const line of describeBadLines(result, (n) => `${entity.file}:${n}`)) console.error(line);
       results.push(result);
     }
     console.log(`imported ${results.map((r) => `${r.entity}=${r.badLines > 0 ? 'rejected' : r.rows}`).join(' ')}`);
-    if (services.database.dialect === 'postgres') {
+    if (services.databases.imports.dialect === 'postgres') {
       const loaded = found.filter((_, i) => results[i]!.badLines === 0 && results[i]!.rows > 0);
-      await vacuumLoaded(services.database.db, loaded);
+      await vacuumLoaded(services.databases.imports.db, loaded);
     }
     return results.some((r) => r.badLines > 0) ? 1 : 0;
   } finally {

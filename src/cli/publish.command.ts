@@ -5,9 +5,9 @@ import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import { extensionOf } from '../exhaust/exhaust.js';
 import { checkPublishInput, publishExhaustFile } from '../exhaust/publish.js';
-import { createBlobStore } from '../main.js';
+import { createBlobStore, keysOf } from '../services.js';
 import { parseCommandArgs } from './args.js';
-import { UsageError } from './main.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = 'usage: exhaust publish <file> --dataset <id> --date <yyyy-mm-dd> (--channel <channel> | --public) [--part <part>]';
 
@@ -23,7 +23,7 @@ export async function publishCommand(args: string[]): Promise<number> {
     throw error;
   }
   if (!isFile(file)) throw new UsageError(`${file} is not a readable file`);
-  const store = await createBlobStore(config);
+  const store = await createBlobStore(config, keysOf(config));
   try {
     const result = await publishExhaustFile({ config, store }, target, createReadStream(file, { highWaterMark: 256 * 1024 }));
     console.log(`published ${result.container}/${result.key} (${result.size} bytes)`);

@@ -1,12 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../config.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { formatDemoSession } from '../demo/demo-session.js';
 import { loadDemoIfEmpty } from '../demo/first-run.js';
-import { closeServices, openServices } from '../main.js';
+import { closeServices, openServices } from '../services.js';
 import { Worker } from '../worker/worker.js';
-import { UsageError } from './main.js';
+import { UsageError } from './usage-error.js';
 
 export interface StartWhat {
   /** Serve the HTTP API. */
@@ -25,16 +24,16 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
   const config = loadConfig();
   const services = await openServices(config);
   const { logger } = services;
-  let app: FastifyInstance | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let worker: Worker | undefined;
   try {
     if (what.migrate) {
-      await migrateToLatest(services.database);
+      await migrateToLatest(services.databases.main);
       // A newcomer's first start shows the product: a demo channel and a session to paste.
       const demo = await loadDemoIfEmpty(services);
       if (demo) process.stdout.write(formatDemoSession(demo, { color: process.stdout.isTTY }) + '\n');
     } else {
-      const pending = await pendingMigrations(services.database);
+      const pending = await pendingMigrations(services.databases.main);
       // Several processes share one database: the schema is brought up to date once, on purpose.
       if (pending.length > 0) throw new UsageError(`the database schema is not up to date (pending: ${pending.join(', ')}); run 'exhaust migrate' first`);
     }

@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { Kysely } from 'kysely';
 import type { Tables } from '../db/database.js';
 import { clientError } from '../errors.js';
-import { describeSchemaErrors } from '../validation.js';
+import { describeSchemaErrors } from '../schema-errors.js';
 import { type DatasetRow, findDataset, listDatasets } from './dataset.repository.js';
 import { builders, type DatasetBuilder } from './registry.js';
 

@@ -1,18 +1,24 @@
 import SQLite from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database, Tables } from './database.js';
 import { registerSqliteConnection } from './prepared-query.js';
 import { postgresRowStream, sqliteRowStream } from './row-stream.js';
 
+// pg takes ~50 ms to load: it is required only when the database is PostgreSQL, so that a CLI call
+// on SQLite does not pay for it.
+const require = createRequire(import.meta.url);
+
 /** Opens the configured database. PostgreSQL pools reconnect by themselves after an outage. */
 export function connectDatabase(database: Config['database'], options: { poolSize?: number; readonly?: boolean } = {}): Database {
   if (database.dialect === 'postgres') {
+    const pg = require('pg') as typeof Pg;
     // BIGINT epoch-ms columns and COUNT(*) come back as numbers, as they do from SQLite.
-    const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig;
+    const types = { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as Pg.CustomTypesConfig;
     const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000, types });
     // A connection cut by the server (restart, outage) must not crash the process: the pool drops
     // idle clients on its own, and a checked-out client's error also fails its query, which the

@@ -4,8 +4,12 @@
 // left PostgreSQL idle while Node formatted.
 import type SQLite from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
+import { createRequire } from 'node:module';
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
+import type Cursor from 'pg-cursor';
+
+// Loaded at the first PostgreSQL report only (see connect.ts).
+const require = createRequire(import.meta.url);
 
 /**
  * Streams the rows of `query` in non-empty chunks of at most `chunkRows`, each row an array of its
@@ -38,9 +42,10 @@ export function sqliteRowStream(sqlite: SQLite.Database): RowStream {
  * while this one is formatted.
  */
 export function postgresRowStream(pool: pg.Pool, types: pg.CustomTypesConfig): RowStream {
+  const PgCursor = require('pg-cursor') as typeof Cursor;
   return async function* rows<Row extends readonly unknown[]>(query: CompiledQuery, chunkRows: number) {
     const client = await pool.connect();
-    const cursor = client.query(new Cursor<Row>(query.sql, query.parameters as unknown[], { rowMode: 'array', types }));
+    const cursor = client.query(new PgCursor<Row>(query.sql, query.parameters as unknown[], { rowMode: 'array', types }));
     let next: Promise<Row[]> | undefined;
     let failure: Error | undefined;
     try {

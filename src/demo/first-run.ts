@@ -4,7 +4,7 @@
 import { type Kysely, sql } from 'kysely';
 import { addConsumerChannel } from '../auth/consumer-channel.js';
 import type { Tables } from '../db/database.js';
-import type { Services } from '../main.js';
+import type { Services } from '../services.js';
 import { recordEntities } from '../records/entities.js';
 import { describeBadLines, importRecords } from '../records/import.js';
 import { type DemoOptions, planDemo } from './demo-plan.js';
@@ -35,8 +35,9 @@ export async function holdsNoData(db: Kysely<Tables>): Promise<boolean> {
  * Two processes starting at once on one empty database may both load it: every record is an
  * upsert on its natural key and the consumer mapping too, so the second load changes nothing.
  */
-export async function loadDemoIfEmpty(services: Pick<Services, 'config' | 'database' | 'clock'>): Promise<DemoSession | undefined> {
-  const { config, database, clock } = services;
+export async function loadDemoIfEmpty(services: Pick<Services, 'config' | 'databases' | 'clock'>): Promise<DemoSession | undefined> {
+  const { config, clock } = services;
+  const database = services.databases.main;
   if (!config.demo || !(await holdsNoData(database.db))) return undefined;
   const plan = planDemo(FIRST_RUN_DEMO);
   for (const entity of recordEntities) {

@@ -54,14 +54,22 @@ export function fileKey(scope: ExhaustScope, date: string, part: string | undefi
   return `${folderOf(scope)}${date}${part === undefined ? '' : `-${part}`}${extension}`;
 }
 
+/** Suffixes that say how a file is compressed, not what it holds: the one before them counts too. */
+const COMPRESSION_SUFFIXES = new Set(['.gz', '.bz2', '.xz', '.zst']);
+
 /**
- * The whole extension of a file name, from the first dot of its last segment (`events.json.gz` →
- * `.json.gz`); leading dots of a hidden file do not count. Undefined when the name has none.
+ * The extension a stored day file keeps: the name's last suffix, and the one before it when the
+ * last is a compression suffix (`events.json.gz` → `.json.gz`). Only those: a name made of a channel
+ * or a date with dots (`in.ekstep-2024-01-15.csv`) keeps `.csv`, not `.ekstep-2024-01-15.csv`.
+ * Leading dots of a hidden file do not count. Undefined when the name has no suffix.
  */
 export function extensionOf(fileName: string): string | undefined {
   const name = (fileName.split(/[\\/]/).pop() ?? '').replace(/^\.+/, '');
-  const dot = name.indexOf('.');
-  return dot > 0 ? name.slice(dot) : undefined;
+  const suffixes = name.split('.').slice(1).map((s) => `.${s}`);
+  const last = suffixes.pop();
+  if (last === undefined || last === '.') return undefined;
+  const before = suffixes.pop();
+  return COMPRESSION_SUFFIXES.has(last.toLowerCase()) && before !== undefined && before !== '.' ? before + last : last;
 }
 
 /** A day file's name inside its folder, read back: `2024-01-15-a.csv` → date, part `a`, `.csv`. */

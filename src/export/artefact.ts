@@ -1,10 +1,9 @@
 // An artefact: one batch report written as `<dataset>/<requestId>/<batchId>_<reportKey>_<yyyyMMdd>.zip`
 // (DESIGN §4), streamed rows → CSV → zip → blob store. The name is fixed by the request, so a redone
 // request overwrites its artefacts instead of adding new ones; no plaintext copy is ever written.
-import type { BatchReport } from '../datasets/dataset.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { dateInZone } from '../time.js';
-import { csvChunks } from './csv.js';
+import { csvChunks, type Table } from './csv.js';
 import { zipStream } from './zip.js';
 
 export interface ArtefactName {
@@ -36,12 +35,12 @@ export interface WriteOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Streams one report into `container/key`; the object appears whole or not at all. */
+/** Streams one report (a batch's table) into `container/key`; the object appears whole or not at all. */
 export async function writeArtefact(
   store: BlobStore,
   container: string,
   key: string,
-  report: Pick<BatchReport, 'columns' | 'rows'>,
+  report: Table,
   options: WriteOptions = {},
 ): Promise<{ key: string; size: number }> {
   const zip = zipStream(csvEntryName(key), csvChunks(report.columns, report.rows), options);

@@ -1,10 +1,20 @@
-import type { RowChunk } from '../datasets/dataset.js';
-
 // Rows → CSV as RFC 4180 says: UTF-8 without BOM, CRLF between records, a header row, and quotes only
 // around cells that need them (a `"`, `,`, CR or LF; quotes inside are doubled). Written by hand:
 // csv-stringify cost ~5 µs a row, more than the rest of the formatting. Each record is encoded into
 // a shared slab as soon as it is made: one UTF-8 encoding of a whole chunk's text (a long
 // concatenated string, two-byte as soon as one name is not Latin-1) cost four times as much.
+
+/**
+ * Consecutive rows of a table, each an array of cells in column order (null/undefined: an empty
+ * cell). Export knows nothing of datasets: their reports have this shape and so fit as they are.
+ */
+export type RowChunk = ReadonlyArray<readonly unknown[]>;
+
+/** A table to write: its header and its rows in chunks. */
+export interface Table {
+  readonly columns: readonly string[];
+  readonly rows: AsyncIterable<RowChunk>;
+}
 
 /** Any character that makes a cell need quotes. */
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { constants, createDeflateRaw, crc32, type DeflateRaw, type ZlibOptions } from 'node:zlib';
 import { WinZipAes } from './winzip-aes.js';
-import { centralDirectory, dataDescriptor, localHeader, type ZipEntry } from './zip-records.js';
+import { centralDirectory, dataDescriptor, localHeader, type ZipEntry } from './zip-headers.js';
 
 export interface ZipOptions {
   /** The request's encryptionKey; without it the zip is plain. */

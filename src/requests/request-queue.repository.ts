@@ -3,7 +3,7 @@
 // claim never matches a newer one) and `lease_expires_at` says until when it holds without renewal.
 // Every write of a claimed request is conditional on still owning the lease: a worker that lost its
 // lease (it stalled, the reaper gave the request to another) can never overwrite the newer outcome.
-import type { Kysely, SelectQueryBuilder, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Dialect } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
 import { MAX_ATTEMPTS, RequestStatus } from './request.js';
@@ -75,8 +75,8 @@ export async function claimRequest(database: Database, owner: string, now: numbe
  * workers get the same request and none waits for another. SQLite: an UPDATE takes the database's
  * single write lock before it reads, so the subquery and the update are one atomic step already.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function lockedForClaim<Q extends SelectQueryBuilder<any, any, any>>(dialect: Dialect, candidates: Q): Q {
+// Typed by shape: the candidate query keeps its own tables and row type through the lock.
+function lockedForClaim<Q extends { forUpdate(): { skipLocked(): unknown } }>(dialect: Dialect, candidates: Q): Q {
   switch (dialect) {
     case 'postgres':
       return candidates.forUpdate().skipLocked() as Q;

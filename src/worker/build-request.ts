@@ -19,7 +19,7 @@ export interface BuildContext {
   config: Pick<Config, 'container' | 'timeZone'>;
   store: BlobStore;
   builders: ReadonlyMap<string, DatasetBuilder>;
-  /** Report reads only (see WorkerDeps.reportDatabase). */
+  /** Report reads only (the root's `databases.reports`). */
   reportDatabase: Database;
   storedKeysKey: Buffer;
   /** Throws LeaseLostError when the attempt no longer owns the request. */

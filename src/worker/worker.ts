@@ -4,9 +4,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import { connectDatabase } from '../db/connect.js';
-import type { Database } from '../db/database.js';
 import { DataError, type DatasetBuilder } from '../datasets/dataset.js';
 import { builders as registeredBuilders } from '../datasets/registry.js';
 import { RequestStatus } from '../requests/request.js';
@@ -19,26 +16,15 @@ import {
   releaseRequest,
   renewLease,
 } from '../requests/request-queue.repository.js';
-import { deriveKey } from '../secrets.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { type Clock, systemClock } from '../time.js';
+import type { Services } from '../services.js';
+import type { Clock } from '../time.js';
 import { buildRequest, LeaseLostError } from './build-request.js';
 
-export interface WorkerDeps {
-  config: Config;
-  database: Database;
-  store: BlobStore;
-  logger: Logger;
-  clock?: Clock;
+/** What the composition root opened (the queue runs on `databases.main`, reports read `databases.reports`). */
+export type WorkerDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'logger' | 'clock'> & {
   /** Dataset id → builder. Default: the registry. */
   builders?: ReadonlyMap<string, DatasetBuilder>;
-  /**
-   * The connection datasets read records through. Default: on SQLite a read-only connection of its
-   * own (better-sqlite3 holds a connection for the whole of a streamed query, and the API must not
-   * wait for a report); on PostgreSQL the shared pool (each streamed query takes a pooled client).
-   */
-  reportDatabase?: Database;
-}
+};
 
 export interface WorkerOptions {
   /** Names this worker in leases and logs. Default: host, pid and a random suffix. */
@@ -94,10 +80,7 @@ export class Worker {
   private readonly clock: Clock;
   private readonly builders: ReadonlyMap<string, DatasetBuilder>;
   private readonly log: Logger;
-  private readonly storedKeysKey: Buffer;
   private readonly settings: Required<Omit<WorkerOptions, 'id'>>;
-  private reportDatabase: Database | undefined;
-  private readonly ownsReportDatabase: boolean;
   private claims = 0;
   private loopDone: Promise<void> | undefined;
   private reaper: NodeJS.Timeout | undefined;
@@ -109,10 +92,9 @@ export class Worker {
   ) {
     const { config } = deps;
     this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.clock = deps.clock ?? systemClock;
+    this.clock = deps.clock;
     this.builders = deps.builders ?? registeredBuilders;
     this.log = deps.logger.child({ component: 'worker', worker: this.id });
-    this.storedKeysKey = deriveKey(config.secret, 'stored-keys');
     const leaseMs = options.leaseMs ?? config.leaseSeconds * 1000;
     this.settings = {
       concurrency: options.concurrency ?? config.workerConcurrency,
@@ -122,8 +104,6 @@ export class Worker {
       reapMs: options.reapMs ?? Math.floor(leaseMs / 2),
       stopGraceMs: options.stopGraceMs ?? 10_000,
     };
-    this.reportDatabase = deps.reportDatabase ?? (deps.database.dialect === 'postgres' ? deps.database : undefined);
-    this.ownsReportDatabase = this.reportDatabase === undefined;
   }
 
   get state(): WorkerState {
@@ -156,14 +136,14 @@ export class Worker {
 
   /** Gives back requests whose lease expired (their worker died or stalled). */
   async reap(): Promise<{ retried: number; failed: number }> {
-    const reaped = await reapExpiredLeases(this.deps.database.db, this.clock.now());
+    const reaped = await reapExpiredLeases(this.deps.databases.main.db, this.clock.now());
     if (reaped.retried + reaped.failed > 0) this.log.warn(reaped, 'reaped requests whose worker stopped responding');
     return reaped;
   }
 
   /**
    * Stops claiming, lets in-flight requests finish for up to `stopGraceMs`, then aborts the rest and
-   * releases their leases (they are not counted as attempts), and closes what the worker opened.
+   * releases their leases (they are not counted as attempts). The connections are the root's to close.
    */
   async stop(): Promise<void> {
     if (this.currentState === WorkerState.STOPPED || this.currentState === WorkerState.STOPPING) return;
@@ -180,8 +160,6 @@ export class Worker {
       for (const job of this.jobs) this.abort(job, 'stop');
       await Promise.allSettled([...this.jobs].map((j) => j.done));
     }
-    if (this.ownsReportDatabase) await this.reportDatabase?.close();
-    this.reportDatabase = undefined;
     this.currentState = WorkerState.STOPPED;
     this.log.info('worker stopped');
   }
@@ -206,7 +184,7 @@ export class Worker {
 
   private async claim(): Promise<Job | undefined> {
     const owner = `${this.id}#${++this.claims}`;
-    const lease = await claimRequest(this.deps.database, owner, this.clock.now(), this.settings.leaseMs);
+    const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs);
     if (!lease) return undefined;
     const job = { lease, controller: new AbortController() } as Job;
     this.jobs.add(job);
@@ -221,7 +199,7 @@ export class Worker {
   private async run(job: Job): Promise<Outcome> {
     const { lease } = job;
     const { row } = lease;
-    const { db } = this.deps.database;
+    const { db } = this.deps.databases.main;
     const ref = { requestId: row.request_id, tag: row.tag };
     const log = this.log.child({ requestId: row.request_id, dataset: row.job_id, attempt: row.submission_attempts });
     log.info('building request');
@@ -232,8 +210,8 @@ export class Worker {
           config: this.deps.config,
           store: this.deps.store,
           builders: this.builders,
-          reportDatabase: this.reports(),
-          storedKeysKey: this.storedKeysKey,
+          reportDatabase: this.deps.databases.reports,
+          storedKeysKey: this.deps.keys.storedKeys,
           // Checked before an artefact is finalised: a worker that lost its lease writes nothing more.
           ensureLease: async () => {
             if (!(await this.renew(job))) throw new LeaseLostError();
@@ -271,7 +249,7 @@ export class Worker {
 
   /** Extends the lease; on losing it, aborts the build so that nothing more is written. */
   private async renew(job: Job): Promise<boolean> {
-    const held = await renewLease(this.deps.database.db, job.lease, this.clock.now(), this.settings.leaseMs);
+    const held = await renewLease(this.deps.databases.main.db, job.lease, this.clock.now(), this.settings.leaseMs);
     if (!held) this.abort(job, 'lease-lost');
     return held;
   }
@@ -280,11 +258,6 @@ export class Worker {
     if (job.controller.signal.aborted) return;
     job.abortedFor = reason;
     job.controller.abort(reason === 'stop' ? new WorkerStopping('the worker is stopping') : new LeaseLostError());
-  }
-
-  private reports(): Database {
-    this.reportDatabase ??= connectDatabase(this.deps.config.database, { readonly: true });
-    return this.reportDatabase;
   }
 
   /** Waits `ms` (forever when undefined) or until woken by a finished job or stop(). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectDatabase } from '../../src/db/connect.js';
+import { secretOf } from '../../src/services.js';
 import { allowChannels, channelHeaders, startTestApp, type TestApp } from '../helpers/app.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
@@ -86,7 +87,7 @@ for (const dialect of dialects) {
       assert.match(log, /redaction check/);
       assert.ok(!log.includes(key), 'no encryption key in the log');
       assert.ok(!log.includes(t.config.adminToken!), 'no admin token in the log');
-      assert.ok(!log.includes(t.config.secret), 'no secret in the log');
+      assert.ok(!log.includes(secretOf(t.config)), 'no secret in the log');
     });
   });
 }

@@ -96,9 +96,16 @@ describe('date window', () => {
 });
 
 describe('exhaust file names', () => {
-  test('the whole extension is kept', () => {
+  test('the extension is the last suffix, with the one before a compression suffix', () => {
     assert.equal(extensionOf('/tmp/x/events.json.gz'), '.json.gz');
     assert.equal(extensionOf('report.csv'), '.csv');
+    // A channel or a date with dots in the name is not part of the extension.
+    assert.equal(extensionOf('in.ekstep-2024-01-15.csv'), '.csv');
+    assert.equal(extensionOf('/data/in.ekstep.events.json.gz'), '.json.gz');
+    for (const compression of ['gz', 'bz2', 'xz', 'zst', 'GZ']) assert.equal(extensionOf(`in.ekstep.csv.${compression}`), `.csv.${compression}`);
+    assert.equal(extensionOf('a.b.tar.zip'), '.zip');
+    assert.equal(extensionOf('events.gz'), '.gz');
+    assert.equal(extensionOf('events.'), undefined);
     assert.equal(extensionOf('.hidden.csv'), '.csv');
     assert.equal(extensionOf('README'), undefined);
     assert.equal(extensionOf('dir.d/README'), undefined);

@@ -158,12 +158,19 @@ describe('exhaust publish (CLI)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('stores the file at the standard key, keeping its whole extension', async () => {
+  test('stores the file at the standard key, keeping its extension with the compression suffix', async () => {
     const bytes = randomBytes(200_000);
     const res = await run([file('events.json.gz', bytes), '--dataset', 'raw', '--date', '2024-01-14', '--channel', 'chan-a']);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `published reports/data-exhaust/raw/chan-a/2024-01-14.json.gz (${bytes.length} bytes)\n`);
     assert.ok(readFileSync(join(dataDir, 'storage/reports/data-exhaust/raw/chan-a/2024-01-14.json.gz')).equals(bytes));
+  });
+
+  test('a file named after a dotted channel keeps only its own extension', async () => {
+    const res = await run([file('in.ekstep-2024-01-16.csv', 'dotted'), '--dataset', 'raw', '--date', '2024-01-16', '--channel', 'chan-a']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'published reports/data-exhaust/raw/chan-a/2024-01-16.csv (6 bytes)\n');
+    assert.equal(readFileSync(join(dataDir, 'storage/reports/data-exhaust/raw/chan-a/2024-01-16.csv'), 'utf8'), 'dotted');
   });
 
   test('--part adds files to the day; without it the day is replaced', async () => {

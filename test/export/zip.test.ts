@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { buffer } from 'node:stream/consumers';
 import { zipStream } from '../../src/export/zip.js';
-import { centralDirectory, dataDescriptor, type ZipEntry } from '../../src/export/zip-records.js';
+import { centralDirectory, dataDescriptor, type ZipEntry } from '../../src/export/zip-headers.js';
 
 const run = promisify(execFile);
 

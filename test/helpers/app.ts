@@ -8,7 +8,7 @@ import { buildApp } from '../../src/api/app.js';
 import { addConsumerChannel } from '../../src/auth/consumer-channel.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createBlobStore, type Services } from '../../src/main.js';
+import { closeServices, openServices, type Services } from '../../src/services.js';
 import { TestClock } from './clock.js';
 import { databaseUrlOf } from './cli.js';
 import type { TestDatabase } from './databases.js';
@@ -44,7 +44,8 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
     },
   });
   const clock = new TestClock();
-  const services: Services = { config, database, store: await createBlobStore(config), logger: createLogger('debug', sink), clock };
+  // The root opens what the service would (the store, SQLite's report and import connections) around this database.
+  const services = await openServices(config, { database, logger: createLogger('debug', sink), clock });
   const app = await buildApp(services);
   await app.ready();
   return {
@@ -55,6 +56,7 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
     log: () => lines.join(''),
     async close() {
       await app.close();
+      await closeServices(services);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

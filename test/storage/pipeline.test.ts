@@ -70,14 +70,13 @@ for (const setting of settings) {
       await insertUser(database.db, { id: 'u-1', root_org_id: 'ch1', state: 'Karnataka' });
       await insertEnrolment(database.db, { user_id: 'u-1', batch_id: 'b-1', collection_id: 'c-1', content_status: JSON.stringify({ x: 2, y: 2 }) });
       worker = new Worker(
-        { config: { ...t.config, database: database.settings }, database, store: t.services.store, logger: t.services.logger, clock: t.clock },
+        t.services,
         { heartbeatMs: 60_000, reapMs: 60_000 },
       );
     });
     after(async () => {
       await worker?.stop();
       await t?.close();
-      await t?.services.store.close?.();
       await database?.drop();
     });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { createBlobStore } from '../../src/main.js';
+import { createBlobStore, keysOf } from '../../src/services.js';
 import { AzureBlobStore } from '../../src/storage/azure/azure-blob-store.js';
 import { LocalBlobStore } from '../../src/storage/local/local-blob-store.js';
 import { S3BlobStore } from '../../src/storage/s3/s3-blob-store.js';
@@ -22,14 +22,14 @@ describe('storage configuration', () => {
   test('file is the default, and builds the local store', async () => {
     const config = load({});
     assert.deepEqual(config.storage, { kind: 'file' });
-    assert.ok((await createBlobStore(config)) instanceof LocalBlobStore);
+    assert.ok((await createBlobStore(config, keysOf(config))) instanceof LocalBlobStore);
   });
 
   test('azure takes the connection string and builds the Azure store', async () => {
     const config = load({ EXHAUST_STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: AZURE });
     assert.deepEqual(config.storage, { kind: 'azure', connectionString: AZURE });
     assert.ok(Object.isFrozen(config.storage));
-    assert.ok((await createBlobStore(config)) instanceof AzureBlobStore);
+    assert.ok((await createBlobStore(config, keysOf(config))) instanceof AzureBlobStore);
   });
 
   test('s3 takes endpoint, region, keys and path style, with defaults', async () => {
@@ -39,7 +39,7 @@ describe('storage configuration', () => {
     assert.deepEqual(minio.storage, { kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'very-secret-value', forcePathStyle: true });
     assert.equal((load({ EXHAUST_STORAGE: 's3', ...S3, S3_ENDPOINT: 'https://s3.example.org', S3_FORCE_PATH_STYLE: 'false' }).storage as { forcePathStyle: boolean }).forcePathStyle, false);
     assert.equal((load({ EXHAUST_STORAGE: 's3', ...S3, S3_FORCE_PATH_STYLE: 'true' }).storage as { forcePathStyle: boolean }).forcePathStyle, true);
-    const store = await createBlobStore(minio);
+    const store = await createBlobStore(minio, keysOf(minio));
     assert.ok(store instanceof S3BlobStore);
     await store.close?.();
   });

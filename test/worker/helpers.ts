@@ -2,7 +2,7 @@
 import type { BatchReport, DatasetBuilder, ReportContext, ReportRequest } from '../../src/datasets/dataset.js';
 import type { Database } from '../../src/db/database.js';
 import { type JobStatusRow, upsertRequest } from '../../src/requests/request.repository.js';
-import { deriveKey, sealSecret } from '../../src/secrets.js';
+import { sealSecret } from '../../src/secrets.js';
 
 export type ReportsFn = (ctx: ReportContext, request: ReportRequest) => AsyncIterable<BatchReport>;
 
@@ -27,7 +27,7 @@ export function gate(): { wait: Promise<void>; open: () => void; reached: Promis
 /** Queues a request as submit would (sealed key included). */
 export function queueRequest(
   database: Database,
-  secret: string,
+  storedKeys: Buffer,
   now: number,
   r: { requestId: string; tag?: string; batchId?: string; encryptionKey?: string },
 ): Promise<JobStatusRow> {
@@ -39,7 +39,7 @@ export function queueRequest(
     requestedBy: 'user-1',
     channel: 'ch1',
     outputFormat: 'csv',
-    sealedKey: r.encryptionKey === undefined ? null : sealSecret(r.encryptionKey, deriveKey(secret, 'stored-keys')),
+    sealedKey: r.encryptionKey === undefined ? null : sealSecret(r.encryptionKey, storedKeys),
     now,
   });
 }

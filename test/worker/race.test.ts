@@ -1,4 +1,4 @@
-// Many workers, each with its own pool, against one PostgreSQL database: every request is built once.
+// Many workers, each with its own pool (a composition root of its own, as a worker process has), against one PostgreSQL database: every request is built once.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { connectDatabase } from '../../src/db/connect.js';
-import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
-import { createBlobStore } from '../../src/main.js';
+import { closeServices, keysOf, openServices, type Services } from '../../src/services.js';
 import { Worker } from '../../src/worker/worker.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 import { queueRequest, rowsOf, testBuilders } from './helpers.js';
@@ -19,14 +17,14 @@ const postgres = dialects.find((d) => d.name === 'postgres');
 describe('4 workers racing for 50 requests (postgres)', { skip: postgres ? false : 'set TEST_DATABASE_URL' }, () => {
   let database: TestDatabase;
   let dataDir: string;
-  const pools: Database[] = [];
+  const roots: Services[] = [];
 
   before(async () => {
     database = await postgres!.open();
     dataDir = mkdtempSync(join(tmpdir(), 'exhaust-race-'));
   });
   after(async () => {
-    await Promise.all(pools.map((p) => p.close()));
+    await Promise.all(roots.map((services) => closeServices(services)));
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -35,22 +33,17 @@ describe('4 workers racing for 50 requests (postgres)', { skip: postgres ? false
     const config = loadConfig({ EXHAUST_DATA_DIR: dataDir, DATABASE_URL: database.settings.url, EXHAUST_LOG_LEVEL: 'warn' });
     const ids = Array.from({ length: 50 }, (_, i) => `RACE${String(i).padStart(3, '0')}`);
     // All due at the same instant: the claims contend for the same rows.
-    for (const requestId of ids) await queueRequest(database, config.secret, 1000, { requestId });
+    for (const requestId of ids) await queueRequest(database, keysOf(config).storedKeys, 1000, { requestId });
 
     const builds = new Map<string, number>();
     const byWorker = new Map<string, number>();
     const warnings: string[] = [];
     const logger = createLogger('warn', new Writable({ write: (chunk, _e, done) => (warnings.push(String(chunk)), done()) }));
-    const store = await createBlobStore(config);
-    const workers = Array.from({ length: 4 }, (_, n) => {
-      const pool = connectDatabase(database.settings, { poolSize: 4 });
-      pools.push(pool);
+    for (let n = 0; n < 4; n++) roots.push(await openServices(config, { logger }));
+    const workers = roots.map((services, n) => {
       return new Worker(
         {
-          config,
-          database: pool,
-          store,
-          logger,
+          ...services,
           builders: testBuilders(async function* (_ctx, request) {
             builds.set(request.requestId, (builds.get(request.requestId) ?? 0) + 1);
             byWorker.set(`w${n}`, (byWorker.get(`w${n}`) ?? 0) + 1);

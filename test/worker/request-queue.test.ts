@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { MAX_ATTEMPTS } from '../../src/requests/request.js';
 import {
@@ -11,7 +12,7 @@ import {
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 import { queueRequest, rowOf } from './helpers.js';
 
-const SECRET = 's'.repeat(32);
+const STORED_KEYS = randomBytes(32);
 const LEASE = 60_000;
 
 for (const dialect of dialects) {
@@ -28,10 +29,10 @@ for (const dialect of dialects) {
     });
 
     test('a claim takes exactly one request: the one due longest', async () => {
-      await queueRequest(database, SECRET, 3000, { requestId: 'LATER' });
-      await queueRequest(database, SECRET, 1000, { requestId: 'OLDEST' });
-      await queueRequest(database, SECRET, 2000, { requestId: 'MIDDLE' });
-      await queueRequest(database, SECRET, 9000, { requestId: 'NOT_DUE' });
+      await queueRequest(database, STORED_KEYS, 3000, { requestId: 'LATER' });
+      await queueRequest(database, STORED_KEYS, 1000, { requestId: 'OLDEST' });
+      await queueRequest(database, STORED_KEYS, 2000, { requestId: 'MIDDLE' });
+      await queueRequest(database, STORED_KEYS, 9000, { requestId: 'NOT_DUE' });
 
       const lease = await claimRequest(database, 'w1#1', 5000, LEASE);
       assert.equal(lease?.row.request_id, 'OLDEST');
@@ -50,7 +51,7 @@ for (const dialect of dialects) {
     });
 
     test('only the lease owner renews, completes or releases', async () => {
-      await queueRequest(database, SECRET, 1000, { requestId: 'R1', encryptionKey: 'k' });
+      await queueRequest(database, STORED_KEYS, 1000, { requestId: 'R1', encryptionKey: 'k' });
       const lease = (await claimRequest(database, 'w1#1', 1000, LEASE))!;
       const stranger = { ...lease, owner: 'w2#1' };
       assert.equal(await renewLease(database.db, stranger, 2000, LEASE), false);
@@ -72,7 +73,7 @@ for (const dialect of dialects) {
     });
 
     test('release undoes the claim: the attempt does not count', async () => {
-      await queueRequest(database, SECRET, 1000, { requestId: 'R2', encryptionKey: 'k' });
+      await queueRequest(database, STORED_KEYS, 1000, { requestId: 'R2', encryptionKey: 'k' });
       const lease = (await claimRequest(database, 'w1#1', 1000, LEASE))!;
       assert.equal(await releaseRequest(database.db, lease, 1500), true);
       const row = await rowOf(database, 'R2');
@@ -84,7 +85,7 @@ for (const dialect of dialects) {
     });
 
     test('failed attempts back off 10 s, 20 s, then FAIL', async () => {
-      await queueRequest(database, SECRET, 0, { requestId: 'R3', encryptionKey: 'k' });
+      await queueRequest(database, STORED_KEYS, 0, { requestId: 'R3', encryptionKey: 'k' });
       let now = 0;
       const dueTimes: number[] = [];
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

@@ -25,8 +25,7 @@ for (const dialect of dialects) {
 
     const workerWith = (reports: ReportsFn, options: WorkerOptions = {}) => {
       const worker = new Worker(
-        // The app's config names a default SQLite file; the worker opens its report connection on this database.
-        { config: { ...t.config, database: database.settings }, database, store: t.services.store, logger: t.services.logger, clock: t.clock, builders: testBuilders(reports) },
+        { ...t.services, builders: testBuilders(reports) },
         { heartbeatMs: 60_000, reapMs: 60_000, ...options },
       );
       workers.push(worker);
@@ -113,7 +112,7 @@ for (const dialect of dialects) {
 
     test('a failing attempt is retried with backoff, then FAILED after 3 attempts', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId, encryptionKey: 'k' });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
       let calls = 0;
       const worker = workerWith(async function* () {
         calls++;
@@ -159,7 +158,7 @@ for (const dialect of dialects) {
 
     test('a long error message is cut to 300 characters', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const worker = workerWith(async function* () {
         throw new Error('x'.repeat(5000));
       });
@@ -169,7 +168,7 @@ for (const dialect of dialects) {
 
     test('a DataError is FAILED at once with its message', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId, encryptionKey: 'k' });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
       const worker = workerWith(async function* () {
         throw new DataError('The request is made for retired collection');
       });
@@ -185,7 +184,7 @@ for (const dialect of dialects) {
 
     test('a DataError in the middle of the rows fails the request and leaves no artefact', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const worker = workerWith(async function* () {
         yield {
           batchId: 'b1',
@@ -203,7 +202,7 @@ for (const dialect of dialects) {
 
     test('a report with no batches is FAILED with "No data found"', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const worker = workerWith(async function* () {});
       assert.equal((await worker.runOnce())?.status, 'FAILED');
       assert.equal((await rowOf(database, requestId)).err_message, 'No data found');
@@ -211,7 +210,7 @@ for (const dialect of dialects) {
 
     test('a worker that dies mid-report: its lease expires, another worker completes, one artefact per batch', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId, encryptionKey: 'k' });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
       const stuck = gate();
       let builds = 0;
       const reports: ReportsFn = async function* () {
@@ -263,7 +262,7 @@ for (const dialect of dialects) {
 
     test('the heartbeat renews the lease of a long report, and aborts the build once the lease is lost', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const stuck = gate();
       const leaseMs = t.config.leaseSeconds * 1000;
       const slow = workerWith(
@@ -311,7 +310,7 @@ for (const dialect of dialects) {
 
     test('a lease whose budget is spent is FAILED by the reaper, key erased', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId, encryptionKey: 'k' });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
       await database.db.updateTable('job_request').set({ submission_attempts: MAX_ATTEMPTS - 1 }).where('request_id', '=', requestId).execute();
       const stuck = gate();
       const dying = workerWith(async function* () {
@@ -332,7 +331,7 @@ for (const dialect of dialects) {
 
     test('stop() releases an in-flight request without counting the attempt; another worker then builds it', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId, encryptionKey: 'k' });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
       const stuck = gate();
       const stopping = workerWith(
         async function* () {
@@ -375,7 +374,7 @@ for (const dialect of dialects) {
 
     test('stop() lets an in-flight request finish within the grace period', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const worker = workerWith(
         async function* () {
           await new Promise((resolve) => setTimeout(resolve, 100));
@@ -392,7 +391,7 @@ for (const dialect of dialects) {
 
     test('the loop builds what is submitted, up to its concurrency, and stops cleanly', async () => {
       const ids = [nextId(), nextId(), nextId()];
-      for (const requestId of ids) await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      for (const requestId of ids) await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       let running = 0;
       let most = 0;
       const worker = workerWith(
@@ -418,7 +417,7 @@ for (const dialect of dialects) {
 
     test('reports read through their own connection: the API writes while a report streams', async () => {
       const requestId = nextId();
-      await queueRequest(database, t.config.secret, t.clock.now(), { requestId });
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const worker = workerWith(async function* (ctx) {
         yield {
           batchId: 'b1',
@@ -427,7 +426,7 @@ for (const dialect of dialects) {
             const query = ctx.database.db.selectFrom('dataset_metadata').select('dataset_id').orderBy('dataset_id').compile();
             for await (const chunk of ctx.database.streamRows<[string]>(query, 1)) {
               // On one better-sqlite3 connection this write would fail: the streaming read holds it.
-              await queueRequest(database, t.config.secret, t.clock.now(), { requestId: `${requestId}-${chunk[0]![0]}` });
+              await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId: `${requestId}-${chunk[0]![0]}` });
               yield chunk;
             }
           })(),

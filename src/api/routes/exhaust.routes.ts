@@ -84,7 +84,7 @@ const publishRoute = (ctx: ExhaustContext): FastifyPluginAsyncTypebox => async (
       summary: 'Publish a day\'s exhaust file (admin); the body is the file',
       description:
         'Stored at data-exhaust/<dataset>/<channel>/<date>[-<part>]<ext> (standard) or <dataset>/<date>[-<part>]<ext> in the public container. ' +
-        'Without part the day\'s earlier file and parts are replaced; with part only that part. The extension comes from ext, or from filename (its whole extension).',
+        'Without part the day\'s earlier file and parts are replaced; with part only that part. The extension comes from ext, or from filename (its last suffix, with the one before a compression suffix: events.json.gz → .json.gz).',
       tags: ['internal'],
       consumes: [PUBLISH_TYPE],
       querystring: Type.Object({
@@ -94,7 +94,7 @@ const publishRoute = (ctx: ExhaustContext): FastifyPluginAsyncTypebox => async (
         public: Type.Optional(Type.Boolean({ description: 'true: public exhaust' })),
         part: Type.Optional(Type.String({ maxLength: 200, description: 'lets a day hold several files' })),
         ext: Type.Optional(Type.String({ maxLength: 200, description: 'the whole extension, e.g. .json.gz' })),
-        filename: Type.Optional(Type.String({ maxLength: 1000, description: 'the original file name; its whole extension is kept' })),
+        filename: Type.Optional(Type.String({ maxLength: 1000, description: 'the original file name; its extension is kept (in.ekstep.csv → .csv, events.json.gz → .json.gz)' })),
       }),
       response: {
         200: Envelope(Type.Object({ container: Type.String(), key: Type.String(), size: Type.Integer(), replaced: Type.Array(Type.String()) })),

@@ -9,11 +9,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
-import { connectDatabase } from '../../db/connect.js';
-import type { Database } from '../../db/database.js';
 import { AppError, clientError } from '../../errors.js';
 import { findRecordEntity, recordEntityNames } from '../../records/entities.js';
 import { describeBadLines, importRecords } from '../../records/import.js';
+import type { Databases } from '../../services.js';
 import { ApiId, okEnvelope } from '../envelope.js';
 import { Envelope, ErrorEnvelope } from '../schemas.js';
 
@@ -26,7 +25,7 @@ export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/
 
 const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope };
 
-export const recordRoutes = (database: Database, config: Config): FastifyPluginAsyncTypebox => async (app) => {
+export const recordRoutes = (databases: Pick<Databases, 'imports'>, config: Config): FastifyPluginAsyncTypebox => async (app) => {
   // Encapsulated to this plugin: the body reaches the handler as the raw request stream, so the
   // 1 MiB JSON limit does not apply here and nothing is held in memory. Any type is let through to
   // the handler so that a wrong one gets a message naming the right ones.
@@ -52,7 +51,7 @@ export const recordRoutes = (database: Database, config: Config): FastifyPluginA
       }
       // No body at all (Content-Length: 0) is an empty file: nothing to import.
       const body = request.body instanceof Readable ? request.body : Readable.from([]);
-      const result = await importSpooled(database, config, entity, body);
+      const result = await importSpooled(databases, config, entity, body);
       if (result.badLines > 0) {
         const lines = describeBadLines(result, (n) => `line ${n}`);
         throw clientError(`${entity.file}: ${result.badLines} bad line${result.badLines === 1 ? '' : 's'}, nothing imported; ${lines.join('; ')}`);
@@ -64,18 +63,16 @@ export const recordRoutes = (database: Database, config: Config): FastifyPluginA
 
 /**
  * The body is first spooled to a file, then imported: the file's one transaction then lasts as
- * long as the database work, never as long as a slow upload. On SQLite the import also gets its own
- * connection, so the API keeps reading (WAL) while it runs; its writes wait for the lock.
+ * long as the database work, never as long as a slow upload. It runs on the imports connection
+ * (on SQLite one of its own: the API keeps reading while it writes; imports run one after another).
  */
-async function importSpooled(database: Database, config: Config, entity: NonNullable<ReturnType<typeof findRecordEntity>>, body: Readable) {
+async function importSpooled(databases: Pick<Databases, 'imports'>, config: Config, entity: NonNullable<ReturnType<typeof findRecordEntity>>, body: Readable) {
   const spool = join(config.dataDir, 'tmp', `${randomUUID()}.jsonl`);
   await mkdir(join(config.dataDir, 'tmp'), { recursive: true });
-  const own = database.dialect === 'sqlite' ? connectDatabase(config.database) : undefined;
   try {
     await pipeline(body, createWriteStream(spool));
-    return await importRecords((own ?? database).db, entity, createReadStream(spool));
+    return await importRecords(databases.imports.db, entity, createReadStream(spool));
   } finally {
-    await own?.close();
     await rm(spool, { force: true });
   }
 }

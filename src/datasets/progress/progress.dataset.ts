@@ -123,9 +123,8 @@ function completedContentsParsed(contentStatus: string): number {
   }
   if (parsed === null || typeof parsed !== 'object') return 0;
   let done = 0;
-  // Loose equality: an imported status may be the number 2 or the text "2".
-  // eslint-disable-next-line eqeqeq
-  for (const status of Object.values(parsed)) if (status == 2) done += 1;
+  // An imported status may be the number 2 or the text "2".
+  for (const status of Object.values(parsed)) if (Number(status) === 2) done += 1;
   return done;
 }
 

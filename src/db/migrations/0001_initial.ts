@@ -86,7 +86,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     { id: 'userinfo-exhaust', reportKey: 'userinfo', keyRequired: true, roles: ['ORG_ADMIN', 'REPORT_ADMIN', 'COURSE_MENTOR'] },
   ];
   const now = Date.now();
-  await (db as Kysely<any>)
+  // The table as this migration made it (today's Tables may differ): the seed rows are checked against that.
+  await (db as Kysely<{ dataset_metadata: Record<string, string | number> }>)
     .insertInto('dataset_metadata')
     .values(
       seed.map((d) => ({

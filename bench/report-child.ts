@@ -37,10 +37,11 @@ async function build(batchId: string, channel: string, requestedBy: string): Pro
         clock: systemClock,
         timeZone: config.timeZone,
         storedKeysKey: services.keys.storedKeys,
+        ondemandRoles: config.signIn.ondemandRoles,
         // A new request has no artefacts: nothing to sign.
         sign: async () => ({ urls: [], expiresAt: 0 }),
       },
-      channel,
+      { path: 'consumer', channel },
       { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } },
     );
     const worker = new Worker(services, { concurrency: 1 });

@@ -3,6 +3,11 @@
 // variable, as Fastify reports its options. No file is read or written here: the generated secret
 // is the composition root's business (services.ts).
 import { join, resolve } from 'node:path';
+import { type Check, ConfigError, integer, type Read } from './config-values.js';
+import { type SignInConfig, signInSettings } from './sign-in-config.js';
+
+export { ConfigError } from './config-values.js';
+export type { JwtConfig, SignInConfig, UserServiceConfig } from './sign-in-config.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -77,24 +82,11 @@ export interface Config {
   readonly cdnUrl: string;
   /** EXHAUST_DEMO — load the first-run demo into an empty database at `exhaust start`. Default true; `0` disables. */
   readonly demo: boolean;
-}
-
-/** Every problem of a configuration; the message holds one line per problem. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly problems: readonly string[];
-  constructor(problems: string | readonly string[]) {
-    const list = typeof problems === 'string' ? [problems] : problems;
-    super(list.join('\n'));
-    this.problems = list;
-  }
+  /** The user path: who may act as a signed-in person, and how the person is known. */
+  readonly signIn: SignInConfig;
 }
 
 type Env = Record<string, string | undefined>;
-type Read = (name: string) => string | undefined;
-/** Runs one setting's check; a problem is noted and `fallback` stands in, so one pass finds them all. */
-type Check = <T>(parse: () => T, fallback: T) => T;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -135,18 +127,10 @@ export function loadConfig(env: Env = process.env): Config {
     leaseSeconds: check(() => integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600), 60),
     ...exhaustSettings(read, check, serviceUrl),
     demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
+    signIn: signInSettings(read, check),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
-}
-
-function integer(read: Read, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`);
-  }
-  return Number(raw);
 }
 
 const EXHAUST_DATASET = /^(?!\.+$)[A-Za-z0-9_.-]{1,200}$/;

@@ -3,6 +3,7 @@
 export const ResponseCode = {
   OK: 'OK',
   CLIENT_ERROR: 'CLIENT_ERROR',
+  UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   RESOURCE_NOT_FOUND: 'RESOURCE_NOT_FOUND',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
@@ -15,6 +16,7 @@ export type ErrorCode = Exclude<ResponseCode, 'OK'>;
 export const httpStatusOf: Record<ResponseCode, number> = {
   OK: 200,
   CLIENT_ERROR: 400,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   RESOURCE_NOT_FOUND: 404,
   TOO_MANY_REQUESTS: 429,
@@ -37,4 +39,7 @@ export class AppError extends Error {
 
 export const clientError = (message: string) => new AppError('CLIENT_ERROR', message);
 export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+/** A user token that cannot be trusted (bad signature, expired, wrong issuer or audience). */
+export const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
+export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message);
 export const notFound = (message: string) => new AppError('RESOURCE_NOT_FOUND', message);

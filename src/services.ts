@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { type PersonFinder, personFinder } from './auth/identify.js';
 import { type Config, ConfigError } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
@@ -48,6 +49,8 @@ export interface Services {
   readonly keys: Keys;
   readonly databases: Databases;
   readonly store: BlobStore;
+  /** Who a user token belongs to (JWT and/or Sunbird's user service); undefined when neither is configured. */
+  readonly persons: PersonFinder | undefined;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -65,13 +68,15 @@ export async function openServices(config: Config, supplied: Supplied = {}): Pro
   const databases = main.dialect === 'postgres' ? { main, reports: main, imports: main } : sqliteRoles(config, main, closers);
   const store = await createBlobStore(config, keys);
   closers.push(async () => store.close?.());
+  const clock = supplied.clock ?? systemClock;
   const services: Services = {
     config,
     keys,
     databases,
     store,
+    persons: await openPersonFinder(config, clock),
     logger: supplied.logger ?? createLogger(config.logLevel),
-    clock: supplied.clock ?? systemClock,
+    clock,
   };
   owned.set(services, async () => {
     // Reverse order of opening: the store, then the connections opened for a role, then the main one.
@@ -84,6 +89,32 @@ export async function closeServices(services: Services): Promise<void> {
   const close = owned.get(services);
   owned.delete(services);
   await close?.();
+}
+
+/**
+ * The identity providers configured for the user path. Each is loaded only when configured (jose
+ * alone is ~10 ms of a CLI call); the key files named by EXHAUST_JWT_PUBLIC_KEYS are read here.
+ */
+async function openPersonFinder(config: Config, clock: Clock): Promise<PersonFinder | undefined> {
+  const { jwt, userService } = config.signIn;
+  let verifier;
+  if (jwt) {
+    const publicKeys = jwt.publicKeyFiles.map((path) => {
+      try {
+        return { path, text: readFileSync(path, 'utf8') };
+      } catch {
+        throw new ConfigError(`EXHAUST_JWT_PUBLIC_KEYS names ${path}, which cannot be read`);
+      }
+    });
+    const { jwtIdentity } = await import('./auth/jwt-identity.js');
+    verifier = jwtIdentity({ ...jwt, jwksRefetchMs: jwt.jwksRefetchSeconds * 1000, publicKeys: publicKeys.length > 0 ? publicKeys : undefined }, clock);
+  }
+  let directory;
+  if (userService) {
+    const { userServiceIdentity } = await import('./auth/user-service-identity.js');
+    directory = userServiceIdentity({ ...userService, now: () => clock.now() });
+  }
+  return personFinder(verifier, directory);
 }
 
 /** SQLite's role connections, each opened at its first use: `exhaust api` never opens a report connection. */

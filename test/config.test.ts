@@ -48,6 +48,48 @@ describe('config', () => {
     );
   });
 
+  test('sign-in: roles by default, no identity provider until one is configured', () => {
+    const c = loadConfig({ EXHAUST_DATA_DIR: dir });
+    assert.deepEqual(c.signIn.ondemandRoles, ['ORG_ADMIN', 'REPORT_ADMIN', 'CONTENT_CREATOR', 'COURSE_MENTOR', 'PROGRAM_MANAGER', 'PROGRAM_DESIGNER']);
+    assert.deepEqual(c.signIn.standardRoles, ['ORG_ADMIN', 'REPORT_ADMIN']);
+    assert.equal(c.signIn.superAdminChannel, undefined);
+    assert.equal(c.signIn.jwt, undefined);
+    assert.equal(c.signIn.userService, undefined);
+  });
+
+  test('sign-in: signed tokens and the user service, with their defaults', () => {
+    const c = loadConfig({
+      EXHAUST_DATA_DIR: dir,
+      EXHAUST_JWKS_URL: 'https://id.example.org/realms/sunbird/protocol/openid-connect/certs',
+      EXHAUST_JWT_ISSUER: 'https://id.example.org/realms/sunbird',
+      EXHAUST_JWT_AUDIENCE: 'data-exhaust',
+      EXHAUST_USER_READ_URL: 'http://learner:9000/private/user/v1/read/',
+      EXHAUST_ONDEMAND_ROLES: 'ORG_ADMIN, COURSE_MENTOR',
+    });
+    assert.deepEqual(c.signIn.ondemandRoles, ['ORG_ADMIN', 'COURSE_MENTOR']);
+    assert.equal(c.signIn.jwt?.rolesClaim, 'realm_access.roles');
+    assert.equal(c.signIn.jwt?.orgClaim, 'rootOrgId');
+    assert.equal(c.signIn.jwt?.jwksRefetchSeconds, 30);
+    assert.deepEqual(c.signIn.userService, { url: 'http://learner:9000/private/user/v1/read/', timeoutMs: 5000, cacheSeconds: 30 });
+  });
+
+  test('sign-in: a key source without issuer and audience, and bad values, are all reported', () => {
+    assert.throws(
+      () => loadConfig({ EXHAUST_DATA_DIR: dir, EXHAUST_JWT_PUBLIC_KEYS: 'keys/realm.pem', EXHAUST_JWT_ROLES_CLAIM: 'a..b', EXHAUST_STANDARD_ROLES: 'ORG ADMIN', EXHAUST_USER_READ_URL: 'learner:9000' }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems, [
+          'EXHAUST_STANDARD_ROLES="ORG ADMIN" must be a comma-separated list of role names',
+          'EXHAUST_USER_READ_URL is not an http(s) URL',
+          'EXHAUST_JWT_ISSUER is required when EXHAUST_JWKS_URL or EXHAUST_JWT_PUBLIC_KEYS is set',
+          'EXHAUST_JWT_AUDIENCE is required when EXHAUST_JWKS_URL or EXHAUST_JWT_PUBLIC_KEYS is set',
+          'EXHAUST_JWT_ROLES_CLAIM="a..b" must be a claim name or a dotted path (e.g. realm_access.roles)',
+        ]);
+        return true;
+      },
+    );
+  });
+
   test('a postgres URL selects PostgreSQL', () => {
     const c = loadConfig({ EXHAUST_DATA_DIR: dir, DATABASE_URL: 'postgres://u@db:5432/exhaust' });
     assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u@db:5432/exhaust' });

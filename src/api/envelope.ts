@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors.js';
+import type { ChannelAccess } from '../auth/authorize.js';
 
 export const ApiId = {
   submit: 'ekstep.analytics.job.request.submit',
@@ -22,7 +23,8 @@ export type ApiId = (typeof ApiId)[keyof typeof ApiId];
 declare module 'fastify' {
   interface FastifyContextConfig {
     apiId?: ApiId;
-    auth?: 'channel' | 'admin' | 'none';
+    /** Who may call: a channel's caller for submit, for read/list, for the standard exhaust; the admin; anyone. */
+    auth?: ChannelAccess | 'admin' | 'none';
   }
 }
 

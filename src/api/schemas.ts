@@ -59,8 +59,15 @@ export const ErrorEnvelope = Type.Object({
 });
 
 export const ChannelHeaders = Type.Object({
-  'x-channel-id': Type.Optional(Type.String({ description: 'channel (org) the call acts for' })),
-  'x-consumer-id': Type.Optional(Type.String({ description: 'API consumer, set by the gateway' })),
+  'x-channel-id': Type.Optional(Type.String({ description: 'channel (org) the call acts for; required (403 without it). On the user path the root org id (on-demand) or slug (standard exhaust) of the person' })),
+  'x-consumer-id': Type.Optional(Type.String({ description: 'consumer path: the API consumer, set by the gateway; it must be mapped to the channel' })),
+  'x-authenticated-user-token': Type.Optional(
+    Type.String({
+      description:
+        'user path: the signed-in person\'s token (a JWT verified against EXHAUST_JWKS_URL / EXHAUST_JWT_PUBLIC_KEYS, or passed to Sunbird\'s user service). The call is then decided by the person\'s roles and root org, never by the consumer table. 401: the token cannot be trusted; 403: You are not authorized.; 503: the identity provider cannot be reached',
+    }),
+  ),
+  'x-authenticated-userid': Type.Optional(Type.String({ description: 'user path with Sunbird\'s user service: the signed-in user id (required there); with JWTs it must equal the token\'s subject' })),
 });
 
 /** Deep enough for any real paging; past it a 64-bit OFFSET would overflow in SQLite. */

@@ -7,6 +7,7 @@ import { type DatasetRow, findDataset, listDatasets } from './dataset.repository
 import { builders, type DatasetBuilder } from './registry.js';
 
 export interface OnDemandDataset {
+  id: string;
   builder: DatasetBuilder;
   encryptionKeyRequired: boolean;
   supportedFormats: string[];
@@ -16,23 +17,32 @@ export interface OnDemandDataset {
 const ajv = new Ajv({ allErrors: false, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
-/** The dataset a submit names, with its datasetConfig checked against the registered schema. */
-export async function onDemandDataset(db: Kysely<Tables>, id: string, datasetConfig: unknown): Promise<OnDemandDataset> {
+/**
+ * The dataset a submit names. Its datasetConfig is checked apart (checkDatasetConfig), after the
+ * caller is authorized for the dataset: a caller without the right learns nothing from a 400.
+ */
+export async function onDemandDataset(db: Kysely<Tables>, id: string): Promise<OnDemandDataset & { row: DatasetRow }> {
   const builder = builders.get(id);
   const row = builder ? await findDataset(db, id) : undefined;
   if (!builder || !row) {
     const valid = await buildableIds(db);
     throw clientError(`dataset '${id}' is not an on-demand dataset; valid datasets: ${valid.join(', ')}`);
   }
-  const validate = validatorOf(row);
-  if (validate && !validate(datasetConfig)) throw clientError(describeSchemaErrors(validate.errors ?? [], 'datasetConfig'));
   const config = parseJson<{ encryptionKeyRequired?: unknown }>(row.dataset_config) ?? {};
   return {
+    id,
+    row,
     builder,
     encryptionKeyRequired: config.encryptionKeyRequired === true,
     supportedFormats: parseJson<string[]>(row.supported_formats) ?? ['csv'],
     authorizedRoles: parseJson<string[]>(row.authorized_roles) ?? [],
   };
+}
+
+/** Checks a datasetConfig against the schema registered for its dataset. */
+export function checkDatasetConfig(dataset: { row: DatasetRow }, datasetConfig: unknown): void {
+  const validate = validatorOf(dataset.row);
+  if (validate && !validate(datasetConfig)) throw clientError(describeSchemaErrors(validate.errors ?? [], 'datasetConfig'));
 }
 
 async function buildableIds(db: Kysely<Tables>): Promise<string[]> {

@@ -106,6 +106,10 @@ export interface RecordBatchTable {
   status: string | null;
   start_date: string | null;
   end_date: string | null;
+  /** The user who created the batch: may ask for its reports as its mentors may. */
+  created_by: string | null;
+  /** JSON array of the user ids mentoring the batch (null: none given). */
+  mentors: string | null;
 }
 
 export interface RecordEnrolmentTable {

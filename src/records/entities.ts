@@ -97,6 +97,11 @@ const batches = define({
     status: text(r, 'status'),
     start_date: isoDate(r, 'startDate'),
     end_date: isoDate(r, 'endDate'),
+    created_by: text(r, 'createdBy'),
+    mentors: jsonArray(r, 'mentors', (item, at) => {
+      if (typeof item !== 'string' || item.trim() === '') throw new InvalidRecord(`${at} must be a user id`);
+      return item;
+    }),
   }),
 });
 

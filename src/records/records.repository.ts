@@ -35,3 +35,9 @@ export async function upsertRecords(db: Kysely<Tables>, entity: RecordEntity, ro
     )
     .execute();
 }
+
+/** The creator and mentors of the batches named (those that exist), for batch-level entitlement. */
+export async function findBatchPeople(db: Kysely<Tables>, batchIds: readonly string[]): Promise<{ id: string; created_by: string | null; mentors: string | null }[]> {
+  if (batchIds.length === 0) return [];
+  return db.selectFrom('record_batch').select(['id', 'created_by', 'mentors']).where('id', 'in', [...batchIds]).execute();
+}

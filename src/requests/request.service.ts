@@ -1,15 +1,20 @@
-// Submit, read, list and search of on-demand requests. Callers have already authorized the channel.
+// Submit, read, list and search of on-demand requests. The caller's channel is already authorized;
+// a signed-in person's roles and batches are checked here, where the dataset and batches are known.
 import type { Kysely } from 'kysely';
+import type { Caller } from '../auth/caller.js';
+import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED } from '../auth/entitlement.js';
 import type { Tables } from '../db/database.js';
-import { onDemandDataset } from '../datasets/dataset.service.js';
-import { clientError, notFound } from '../errors.js';
+import { batchIdsOf } from '../datasets/collection/collection-config.js';
+import { checkDatasetConfig, onDemandDataset } from '../datasets/dataset.service.js';
+import { clientError, forbidden, notFound } from '../errors.js';
+import { findBatchPeople } from '../records/records.repository.js';
 import { sealSecret } from '../secrets.js';
 import type { LinkSigner } from '../storage/blob-store.js';
 import { type Clock, isIsoDate, startOfDate, addDays } from '../time.js';
 import { type JobStatusResponse, toJobStatus } from './job-status.js';
 import { channelTag, RequestStatus } from './request.js';
 import { requestIdOf } from './request-id.js';
-import { findRequest, listRequests, type Page, searchRequests, type SearchFilters, upsertRequest } from './request.repository.js';
+import { findRequest, type JobStatusRow, listRequests, type Page, searchRequests, type SearchFilters, upsertRequest } from './request.repository.js';
 
 export interface RequestContext {
   db: Kysely<Tables>;
@@ -18,6 +23,8 @@ export interface RequestContext {
   /** Key that seals encryption keys at rest. */
   storedKeysKey: Buffer;
   sign: LinkSigner;
+  /** Roles a person needs for a dataset without authorizedRoles, and to read and list (EXHAUST_ONDEMAND_ROLES). */
+  ondemandRoles: readonly string[];
 }
 
 export interface SubmitInput {
@@ -29,12 +36,25 @@ export interface SubmitInput {
   outputFormat?: string;
 }
 
-export async function submitRequest(ctx: RequestContext, channel: string, input: SubmitInput): Promise<JobStatusResponse> {
+export async function submitRequest(ctx: RequestContext, caller: Caller, input: SubmitInput): Promise<JobStatusResponse> {
+  const { channel } = caller;
   // Sunbird's words, in Sunbird's order.
   if (!input.tag) throw clientError('tag is empty');
   if (!input.dataset) throw clientError('dataset is empty');
   if (!input.datasetConfig || Object.keys(input.datasetConfig).length === 0) throw clientError('datasetConfig is empty');
-  const dataset = await onDemandDataset(ctx.db, input.dataset, input.datasetConfig);
+  const dataset = await onDemandDataset(ctx.db, input.dataset);
+  let requestedBy = input.requestedBy ?? '';
+  if (caller.path === 'user') {
+    const { person } = caller;
+    const grant = grantOnDemand(person, channel, dataset.authorizedRoles.length > 0 ? dataset.authorizedRoles : ctx.ondemandRoles);
+    // The person asks for themselves: requestedBy (and so the request id) is the signed-in user.
+    if (input.requestedBy !== undefined && input.requestedBy !== person.userId) {
+      throw clientError('requestedBy must be the signed-in user (or left out)');
+    }
+    requestedBy = person.userId;
+    if (grant.batchScoped) await requireMentoredBatches(ctx.db, person.userId, batchIdsOf(input.datasetConfig));
+  }
+  checkDatasetConfig(dataset, input.datasetConfig);
   const outputFormat = input.outputFormat ?? 'csv';
   if (!dataset.supportedFormats.includes(outputFormat)) {
     throw clientError(`outputFormat '${outputFormat}' is not supported by ${input.dataset}; supported: ${dataset.supportedFormats.join(', ')}`);
@@ -43,7 +63,6 @@ export async function submitRequest(ctx: RequestContext, channel: string, input:
     throw clientError(`encryptionKey is required for ${input.dataset}: it carries personal data`);
   }
   const now = ctx.clock.now();
-  const requestedBy = input.requestedBy ?? '';
   const type = input.datasetConfig.type;
   const requestId = requestIdOf({
     dataset: input.dataset,
@@ -73,21 +92,69 @@ export async function submitRequest(ctx: RequestContext, channel: string, input:
   return toJobStatus(row, ctx.sign);
 }
 
-export async function readRequest(ctx: RequestContext, channel: string, tag: string, requestId: string): Promise<JobStatusResponse> {
-  const row = await findRequest(ctx.db, channelTag(tag, channel), requestId);
-  if (!row) throw notFound('no job available with the given request_id and tag');
+export async function readRequest(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusResponse> {
+  const mentor = mentorOnly(ctx, caller);
+  const row = await findRequest(ctx.db, channelTag(tag, caller.channel), requestId);
+  // A mentor's request for a batch they do not mentor is as absent to them as another channel's.
+  if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
+    throw notFound('no job available with the given request_id and tag');
+  }
   return toJobStatus(row, ctx.sign);
 }
 
 export async function listRequestsOfTag(
   ctx: RequestContext,
-  channel: string,
+  caller: Caller,
   tag: string,
   status: RequestStatus | undefined,
   page: Page,
 ): Promise<{ count: number; jobs: JobStatusResponse[] }> {
-  const { count, rows } = await listRequests(ctx.db, channelTag(tag, channel), status, page);
-  return { count, jobs: await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign))) };
+  const mentor = mentorOnly(ctx, caller);
+  const stored = channelTag(tag, caller.channel);
+  if (mentor === undefined) {
+    const { count, rows } = await listRequests(ctx.db, stored, status, page);
+    return { count, jobs: await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign))) };
+  }
+  // A mentor sees the tag's requests whose batches they may see: the tag is read whole (a tag holds
+  // the requests of one batch or course, a few per day) and filtered here, so count stays exact.
+  const visible: JobStatusRow[] = [];
+  for (let offset = 0; ; offset += SCAN_PAGE) {
+    const { rows } = await listRequests(ctx.db, stored, status, { limit: SCAN_PAGE, offset });
+    visible.push(...(await visibleTo(ctx.db, mentor, rows)));
+    if (rows.length < SCAN_PAGE) break;
+  }
+  const pageRows = visible.slice(page.offset, page.offset + page.limit);
+  return { count: visible.length, jobs: await Promise.all(pageRows.map((r) => toJobStatus(r, ctx.sign))) };
+}
+
+const SCAN_PAGE = 1000;
+
+/**
+ * Read and list name no dataset: a person needs one of EXHAUST_ONDEMAND_ROLES. The user id when
+ * the grant holds for their own batches only; undefined when every request of the tag is theirs
+ * to see (an admin, or the consumer path).
+ */
+function mentorOnly(ctx: RequestContext, caller: Caller): string | undefined {
+  if (caller.path !== 'user') return undefined;
+  return grantOnDemand(caller.person, caller.channel, ctx.ondemandRoles).batchScoped ? caller.person.userId : undefined;
+}
+
+/** Refuses unless the person mentors or created every batch named (and each exists). */
+async function requireMentoredBatches(db: Kysely<Tables>, userId: string, batchIds: string[]): Promise<void> {
+  const batches = await findBatchPeople(db, batchIds);
+  const mentored = new Set(batches.filter((b) => mentorsBatch(userId, b)).map((b) => b.id));
+  if (batchIds.length === 0 || !batchIds.every((id) => mentored.has(id))) throw forbidden(NOT_AUTHORIZED);
+}
+
+/** The rows whose every batch the user mentors or created. */
+async function visibleTo(db: Kysely<Tables>, userId: string, rows: JobStatusRow[]): Promise<JobStatusRow[]> {
+  const batchesOf = new Map(rows.map((row) => [row, batchIdsOf(JSON.parse(row.request_data) as Record<string, unknown>)]));
+  const batches = await findBatchPeople(db, [...new Set([...batchesOf.values()].flat())]);
+  const mentored = new Set(batches.filter((b) => mentorsBatch(userId, b)).map((b) => b.id));
+  return rows.filter((row) => {
+    const ids = batchesOf.get(row)!;
+    return ids.length > 0 && ids.every((id) => mentored.has(id));
+  });
 }
 
 export interface SearchInput {

@@ -56,6 +56,13 @@ for (const dialect of dialects) {
       }
       const limit = spec.paths['/dataset/v1/request/list/{tag}'].get.parameters.find((p: { name: string }) => p.name === 'limit');
       assert.equal(limit.schema.maximum, 1000);
+      // The user path's headers and answers are documented on every channel route.
+      for (const [path, method] of [['/dataset/v1/request/submit', 'post'], ['/dataset/v1/request/read/{tag}', 'get'], ['/dataset/get/{datasetId}', 'get']] as const) {
+        const operation = spec.paths[path][method];
+        const headers = operation.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
+        for (const name of ['x-channel-id', 'x-consumer-id', 'x-authenticated-user-token', 'x-authenticated-userid']) assert.ok(headers.includes(name), `${path}: ${name}`);
+        for (const status of ['401', '403', '503']) assert.ok(operation.responses[status], `${path} answers ${status}`);
+      }
     });
 
     test('an unknown route is a 404 envelope', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminHeaders, allowChannels, channelHeaders, startTestApp, type TestApp } from '../helpers/app.js';
+import { adminHeaders, allowChannels, CONSUMER, channelHeaders, startTestApp, type TestApp } from '../helpers/app.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 
 const SUBMIT = '/dataset/v1/request/submit';
@@ -195,10 +195,15 @@ for (const dialect of dialects) {
     });
 
     describe('authorization comes first', () => {
-      test('no X-Channel-ID', async () => {
-        const res = await t.app.inject({ method: 'POST', url: SUBMIT, payload: progress() });
-        assert.equal(res.statusCode, 400);
-        assert.equal(res.json().params.errmsg, 'X-Channel-ID is missing in request header');
+      test('no X-Channel-ID, or an empty one: 403, as Sunbird answers, even with a bad body', async () => {
+        for (const headers of [{}, { 'x-channel-id': '' }, { 'x-channel-id': '  ', 'x-consumer-id': CONSUMER }]) {
+          for (const payload of [progress(), { request: {} }]) {
+            const res = await t.app.inject({ method: 'POST', url: SUBMIT, headers, payload });
+            assert.equal(res.statusCode, 403);
+            assert.equal(res.json().responseCode, 'FORBIDDEN');
+            assert.equal(res.json().params.errmsg, 'X-Channel-ID is missing in request header');
+          }
+        }
       });
       test('consumer not mapped to the channel — even with a bad body', async () => {
         const res = await t.app.inject({ method: 'POST', url: SUBMIT, headers: channelHeaders('in.ekstep', 'stranger'), payload: { request: {} } });

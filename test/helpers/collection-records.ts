@@ -22,8 +22,8 @@ export async function insertCollection(
   await db.insertInto('record_collection').values({ name: null, channel: null, status: 'Live', user_consent: 0, leaf_nodes_count: null, assessments: '[]', ...c }).execute();
 }
 
-export async function insertBatch(db: Kysely<Tables>, b: Without<RecordBatchTable, 'name' | 'status' | 'start_date' | 'end_date'>): Promise<void> {
-  await db.insertInto('record_batch').values({ name: null, status: '1', start_date: null, end_date: null, ...b }).execute();
+export async function insertBatch(db: Kysely<Tables>, b: Without<RecordBatchTable, 'name' | 'status' | 'start_date' | 'end_date' | 'created_by' | 'mentors'>): Promise<void> {
+  await db.insertInto('record_batch').values({ name: null, status: '1', start_date: null, end_date: null, created_by: null, mentors: null, ...b }).execute();
 }
 
 export async function insertEnrolment(

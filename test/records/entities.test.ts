@@ -44,6 +44,16 @@ describe('record entities', () => {
     assert.equal(enrolment.content_status, '{}');
   });
 
+  test('a batch carries its creator and mentors, both optional', () => {
+    assert.deepEqual(rowOf('batches', { id: 'b1', collectionId: 'c1', createdBy: 'u-admin', mentors: ['u-m1', 'u-m2'] }), {
+      id: 'b1', collection_id: 'c1', name: null, status: null, start_date: null, end_date: null, created_by: 'u-admin', mentors: '["u-m1","u-m2"]',
+    });
+    assert.equal(rowOf('batches', { id: 'b1', collectionId: 'c1' }).mentors, '[]');
+    assert.equal(reasonOf('batches', { id: 'b1', collectionId: 'c1', mentors: 'u-m1' }), 'mentors must be an array');
+    assert.equal(reasonOf('batches', { id: 'b1', collectionId: 'c1', mentors: ['u-m1', 7] }), 'mentors[1] must be a user id');
+    assert.equal(reasonOf('batches', { id: 'b1', collectionId: 'c1', createdBy: 42 }), 'createdBy must be a string');
+  });
+
   test('wrong types are refused with the field name', () => {
     assert.equal(reasonOf('users', { id: 'u', phone: 9876543210 }), 'phone must be a string');
     assert.equal(reasonOf('collections', { id: 'c', leafNodesCount: -1 }), 'leafNodesCount must be a non-negative integer');

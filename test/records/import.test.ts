@@ -47,7 +47,7 @@ for (const dialect of dialects) {
       await importText(database, 'collections', jsonl(
         { id: 'do_c1', name: 'Course', channel: 'org1', status: 'Live', userConsent: 'Yes', leafNodesCount: 4, assessments: [{ id: 'do_a1', name: 'Quiz' }] },
       ));
-      await importText(database, 'batches', jsonl({ id: 'b1', collectionId: 'do_c1', name: 'Batch 1', status: '1', startDate: '2024-01-01', endDate: '2024-03-31T18:30:00Z' }));
+      await importText(database, 'batches', jsonl({ id: 'b1', collectionId: 'do_c1', name: 'Batch 1', status: '1', startDate: '2024-01-01', endDate: '2024-03-31T18:30:00Z', createdBy: 'u-admin', mentors: ['u-m1'] }));
       await importText(database, 'enrolments', jsonl(
         { userId: 'u1', batchId: 'b1', collectionId: 'do_c1', active: false, enrolledDate: '2024-01-02', completedOn: '2024-02-01T10:00:00+05:30', certificates: [{ id: 'cert1' }], contentStatus: { do_a1: 2, do_v1: 1 } },
       ));
@@ -61,7 +61,7 @@ for (const dialect of dialects) {
         { id: 'do_c1', name: 'Course', channel: 'org1', status: 'Live', user_consent: 1, leaf_nodes_count: 4, assessments: '[{"id":"do_a1","name":"Quiz"}]' },
       ]);
       assert.deepEqual(await db.selectFrom('record_batch').selectAll().execute(), [
-        { id: 'b1', collection_id: 'do_c1', name: 'Batch 1', status: '1', start_date: '2024-01-01', end_date: '2024-03-31T18:30:00Z' },
+        { id: 'b1', collection_id: 'do_c1', name: 'Batch 1', status: '1', start_date: '2024-01-01', end_date: '2024-03-31T18:30:00Z', created_by: 'u-admin', mentors: '["u-m1"]' },
       ]);
       assert.deepEqual(await db.selectFrom('record_enrolment').selectAll().execute(), [
         { user_id: 'u1', collection_id: 'do_c1', batch_id: 'b1', active: 0, enrolled_date: '2024-01-02', completed_on: '2024-02-01T10:00:00+05:30', certificates: '[{"id":"cert1"}]', content_status: '{"do_a1":2,"do_v1":1}' },

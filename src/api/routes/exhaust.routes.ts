@@ -11,7 +11,7 @@ import { checkPublishInput, publishExhaustFile } from '../../exhaust/publish.js'
 import { ApiId, okEnvelope } from '../envelope.js';
 import { ChannelHeaders, Envelope, ErrorEnvelope, RequiredSafeId } from '../schemas.js';
 
-const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 503: ErrorEnvelope };
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 503: ErrorEnvelope };
 // Formats are checked by the domain so the message says "from must be a date in yyyy-MM-dd".
 const DateParam = (description: string) => Type.Optional(Type.String({ maxLength: 200, description: `${description} (yyyy-MM-dd)` }));
 const DatasetParams = Type.Object({ datasetId: RequiredSafeId('the dataset, e.g. summary-rollup') });
@@ -35,7 +35,7 @@ export const PUBLISH_TYPE = 'application/octet-stream';
 export const exhaustRoutes = (ctx: ExhaustContext): FastifyPluginAsyncTypebox => async (app) => {
   for (const prefix of ['', '/data/v3']) {
     app.get(`${prefix}/dataset/get/:datasetId`, {
-      config: { apiId: ApiId.exhaust, auth: 'channel' },
+      config: { apiId: ApiId.exhaust, auth: 'standard-exhaust' },
       schema: {
         summary: 'Standard exhaust: signed links to the daily files of the caller\'s channel',
         description: `from = since ?? from ?? yesterday; to = to ?? today (in EXHAUST_TZ); to − from ≤ ${ctx.config.standardMaxDays} days.`,
@@ -45,7 +45,7 @@ export const exhaustRoutes = (ctx: ExhaustContext): FastifyPluginAsyncTypebox =>
         querystring: Type.Object({ from: DateParam('first date'), to: DateParam('last date'), since: DateParam('first date; wins over from') }),
         response: { 200: Envelope(StandardResult), ...errors },
       },
-      handler: async (request) => okEnvelope(request, await listStandardExhaust(ctx, request.channel, request.params.datasetId, request.query)),
+      handler: async (request) => okEnvelope(request, await listStandardExhaust(ctx, request.caller.channel, request.params.datasetId, request.query)),
     });
 
     app.get(`${prefix}/public/dataset/get/:datasetId`, {

@@ -5,12 +5,13 @@ import { listRequestsOfTag, readRequest, searchAllRequests, submitRequest, type 
 import { ApiId, okEnvelope } from '../envelope.js';
 import { ChannelHeaders, Envelope, ErrorEnvelope, JobStatus, MAX_OFFSET, MsgParams, RequiredSafeId, SafeId, Status } from '../schemas.js';
 
-const errors = { 400: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope };
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope };
+const OutputFormat = Type.Union([Type.Literal('csv'), Type.Literal('json')]);
 const JobList = Envelope(Type.Object({ count: Type.Integer(), jobs: Type.Array(JobStatus) }));
 
 export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/dataset/v1/request/submit', {
-    config: { apiId: ApiId.submit, auth: 'channel' },
+    config: { apiId: ApiId.submit, auth: 'submit' },
     schema: {
       summary: 'Submit an on-demand request',
       tags: ['on-demand'],
@@ -26,16 +27,21 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
           datasetConfig: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'batchId, or batchFilter: [ids]' })),
           requestedBy: Type.Optional(Type.String({ maxLength: 100 })),
           encryptionKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'password of the zip; never returned' })),
-          outputFormat: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('json')])),
+          outputFormat: Type.Optional(OutputFormat),
+          // Sunbird's portal sends the snake-case name.
+          output_format: Type.Optional({ ...OutputFormat, description: 'the same as outputFormat, as Sunbird\'s portal names it' }),
         }),
       }),
       response: { 200: Envelope(JobStatus), ...errors },
     },
-    handler: async (request) => okEnvelope(request, await submitRequest(ctx, request.channel, request.body.request)),
+    handler: async (request) => {
+      const { output_format: portalFormat, ...input } = request.body.request;
+      return okEnvelope(request, await submitRequest(ctx, request.caller, { ...input, outputFormat: input.outputFormat ?? portalFormat }));
+    },
   });
 
   app.get('/dataset/v1/request/read/:tag', {
-    config: { apiId: ApiId.read, auth: 'channel' },
+    config: { apiId: ApiId.read, auth: 'requests' },
     schema: {
       summary: 'Read one request, with fresh download links',
       tags: ['on-demand'],
@@ -44,11 +50,11 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
       querystring: Type.Object({ requestId: RequiredSafeId('the requestId returned by submit') }),
       response: { 200: Envelope(JobStatus), ...errors },
     },
-    handler: async (request) => okEnvelope(request, await readRequest(ctx, request.channel, request.params.tag, request.query.requestId)),
+    handler: async (request) => okEnvelope(request, await readRequest(ctx, request.caller, request.params.tag, request.query.requestId)),
   });
 
   app.get('/dataset/v1/request/list/:tag', {
-    config: { apiId: ApiId.list, auth: 'channel' },
+    config: { apiId: ApiId.list, auth: 'requests' },
     schema: {
       summary: 'List the requests of a tag, newest first',
       tags: ['on-demand'],
@@ -63,7 +69,7 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
     },
     handler: async (request) => {
       const { limit, offset, status } = request.query;
-      return okEnvelope(request, await listRequestsOfTag(ctx, request.channel, request.params.tag, status, { limit, offset }));
+      return okEnvelope(request, await listRequestsOfTag(ctx, request.caller, request.params.tag, status, { limit, offset }));
     },
   });
 

@@ -1,0 +1,7 @@
+// Who is calling a channel route, once authorized: a gateway's consumer (trusted for the channels
+// it is mapped to) or a signed-in person (decided by their roles and organisation).
+import type { Person } from './person.js';
+
+export type Caller =
+  | { readonly path: 'consumer'; readonly channel: string }
+  | { readonly path: 'user'; readonly channel: string; readonly person: Person };

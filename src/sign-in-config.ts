@@ -1,0 +1,115 @@
+// The user path's settings (DESIGN §3.7): which roles may do what, and how a person calling with a
+// user token is known (Sunbird's user service, signed tokens, or both). Read by config.ts.
+import { resolve } from 'node:path';
+import { type Check, ConfigError, integer, type Read } from './config-values.js';
+
+/** How a person calling with `x-authenticated-user-token` is known and what their roles allow (DESIGN §3.7). */
+export interface SignInConfig {
+  /** EXHAUST_ONDEMAND_ROLES — roles that may submit for a dataset without authorizedRoles, and read and list. Default ORG_ADMIN,REPORT_ADMIN,CONTENT_CREATOR,COURSE_MENTOR,PROGRAM_MANAGER,PROGRAM_DESIGNER. */
+  readonly ondemandRoles: readonly string[];
+  /** EXHAUST_STANDARD_ROLES — roles that may list the standard exhaust. Default ORG_ADMIN,REPORT_ADMIN. */
+  readonly standardRoles: readonly string[];
+  /** EXHAUST_SUPER_ADMIN_CHANNEL — a root org on this channel may list any channel's standard exhaust. Unset: nobody may. */
+  readonly superAdminChannel: string | undefined;
+  /** Sunbird's user service; unset when EXHAUST_USER_READ_URL is. */
+  readonly userService: UserServiceConfig | undefined;
+  /** Signed tokens (JWTs); unset when neither EXHAUST_JWKS_URL nor EXHAUST_JWT_PUBLIC_KEYS is. */
+  readonly jwt: JwtConfig | undefined;
+}
+
+export interface UserServiceConfig {
+  /** EXHAUST_USER_READ_URL — prefix the user id is appended to, e.g. http://learner:9000/private/user/v1/read/ */
+  readonly url: string;
+  /** EXHAUST_USER_READ_TIMEOUT_MS — longest wait for its answer, ms. Default 5000. */
+  readonly timeoutMs: number;
+  /** EXHAUST_USER_CACHE_SECONDS — how long an answer is reused for the same token, s. Default 30; 0 never. */
+  readonly cacheSeconds: number;
+}
+
+export interface JwtConfig {
+  /** EXHAUST_JWKS_URL — where the issuer publishes its keys (refetched on an unknown kid). */
+  readonly jwksUrl: string | undefined;
+  /** EXHAUST_JWT_PUBLIC_KEYS — comma-separated paths of PEM or JWK files (read at start-up by services.ts). */
+  readonly publicKeyFiles: readonly string[];
+  /** EXHAUST_JWKS_REFETCH_SECONDS — least time between two JWKS fetches for an unknown kid, s. Default 30. */
+  readonly jwksRefetchSeconds: number;
+  /** EXHAUST_JWT_ISSUER — required `iss`. */
+  readonly issuer: string;
+  /** EXHAUST_JWT_AUDIENCE — required `aud`. */
+  readonly audience: string;
+  /** EXHAUST_JWT_ROLES_CLAIM — dotted path of the roles array. Default realm_access.roles (Keycloak). */
+  readonly rolesClaim: string;
+  /** EXHAUST_JWT_ORG_CLAIM — dotted path of the root org id. Default rootOrgId. */
+  readonly orgClaim: string;
+  /** EXHAUST_JWT_ORG_SLUG_CLAIM — dotted path of the root org's slug. Default rootOrgSlug. */
+  readonly orgSlugClaim: string;
+  /** EXHAUST_JWT_ORG_CHANNEL_CLAIM — dotted path of the root org's channel. Default rootOrgChannel. */
+  readonly orgChannelClaim: string;
+}
+
+const ROLE_LIST = /^[A-Za-z0-9_-]{1,100}$/;
+const CLAIM_PATH = /^[A-Za-z0-9_$-]{1,100}(\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
+
+export function signInSettings(read: Read, check: Check): SignInConfig {
+  const roles = (name: string, fallback: string) =>
+    check(() => {
+      const value = read(name) ?? fallback;
+      const list = value.split(',').map((r) => r.trim()).filter(Boolean);
+      if (list.length === 0 || list.some((r) => !ROLE_LIST.test(r))) throw new ConfigError(`${name}=${JSON.stringify(value)} must be a comma-separated list of role names`);
+      return Object.freeze([...new Set(list)]);
+    }, []);
+  const claim = (name: string, fallback: string) =>
+    check(() => {
+      const value = read(name) ?? fallback;
+      if (!CLAIM_PATH.test(value)) throw new ConfigError(`${name}=${JSON.stringify(value)} must be a claim name or a dotted path (e.g. realm_access.roles)`);
+      return value;
+    }, fallback);
+  const userReadUrl = read('EXHAUST_USER_READ_URL');
+  const jwksUrl = read('EXHAUST_JWKS_URL');
+  const keyFiles = read('EXHAUST_JWT_PUBLIC_KEYS');
+  const required = (name: string) =>
+    check(() => {
+      const value = read(name);
+      if (value === undefined) throw new ConfigError(`${name} is required when EXHAUST_JWKS_URL or EXHAUST_JWT_PUBLIC_KEYS is set`);
+      return value;
+    }, '');
+  return Object.freeze({
+    ondemandRoles: roles('EXHAUST_ONDEMAND_ROLES', 'ORG_ADMIN,REPORT_ADMIN,CONTENT_CREATOR,COURSE_MENTOR,PROGRAM_MANAGER,PROGRAM_DESIGNER'),
+    standardRoles: roles('EXHAUST_STANDARD_ROLES', 'ORG_ADMIN,REPORT_ADMIN'),
+    superAdminChannel: read('EXHAUST_SUPER_ADMIN_CHANNEL'),
+    userService:
+      userReadUrl === undefined
+        ? undefined
+        : Object.freeze({
+            url: check(() => serviceUrlOf('EXHAUST_USER_READ_URL', userReadUrl), ''),
+            timeoutMs: check(() => integer(read, 'EXHAUST_USER_READ_TIMEOUT_MS', 5000, 100, 60_000), 5000),
+            cacheSeconds: check(() => integer(read, 'EXHAUST_USER_CACHE_SECONDS', 30, 0, 3600), 30),
+          }),
+    jwt:
+      jwksUrl === undefined && keyFiles === undefined
+        ? undefined
+        : Object.freeze({
+            jwksUrl: jwksUrl === undefined ? undefined : check(() => serviceUrlOf('EXHAUST_JWKS_URL', jwksUrl), undefined),
+            jwksRefetchSeconds: check(() => integer(read, 'EXHAUST_JWKS_REFETCH_SECONDS', 30, 0, 3600), 30),
+            publicKeyFiles: Object.freeze((keyFiles ?? '').split(',').map((f) => f.trim()).filter(Boolean).map((f) => resolve(f))),
+            issuer: required('EXHAUST_JWT_ISSUER'),
+            audience: required('EXHAUST_JWT_AUDIENCE'),
+            rolesClaim: claim('EXHAUST_JWT_ROLES_CLAIM', 'realm_access.roles'),
+            orgClaim: claim('EXHAUST_JWT_ORG_CLAIM', 'rootOrgId'),
+            orgSlugClaim: claim('EXHAUST_JWT_ORG_SLUG_CLAIM', 'rootOrgSlug'),
+            orgChannelClaim: claim('EXHAUST_JWT_ORG_CHANNEL_CLAIM', 'rootOrgChannel'),
+          }),
+  });
+}
+
+/** An http(s) URL of another service, kept as given (a prefix may end in `/`); never echoed: it may carry credentials. */
+function serviceUrlOf(name: string, url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
+  return url;
+}

@@ -25,3 +25,15 @@ export function integer(read: Read, name: string, fallback: number, min: number,
   }
   return Number(raw);
 }
+
+/** An http(s) URL of another service, kept as given (a prefix may end in `/`). Never echoed: it may carry credentials. */
+export function serviceUrlOf(name: string, url: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
+  return url;
+}

@@ -3,7 +3,7 @@
 // variable, as Fastify reports its options. No file is read or written here: the generated secret
 // is the composition root's business (services.ts).
 import { join, resolve } from 'node:path';
-import { type Check, ConfigError, integer, type Read } from './config-values.js';
+import { type Check, ConfigError, integer, type Read, serviceUrlOf } from './config-values.js';
 import { type SignInConfig, signInSettings } from './sign-in-config.js';
 
 export { ConfigError } from './config-values.js';
@@ -253,14 +253,7 @@ function boolean(name: string, raw: string | undefined, fallback: boolean): bool
 /** An S3 endpoint: an http(s) URL without credentials or trailing slashes; undefined means AWS. */
 function httpUrl(name: string, url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  // Never echo it: a URL may carry credentials.
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
+  const parsed = new URL(serviceUrlOf(name, url));
   if (parsed.username || parsed.password) throw new ConfigError(`${name} must not carry credentials (use S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)`);
   return url.replace(/\/+$/, '');
 }

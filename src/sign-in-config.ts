@@ -1,7 +1,7 @@
 // The user path's settings (DESIGN §3.7): which roles may do what, and how a person calling with a
 // user token is known (Sunbird's user service, signed tokens, or both). Read by config.ts.
 import { resolve } from 'node:path';
-import { type Check, ConfigError, integer, type Read } from './config-values.js';
+import { type Check, ConfigError, integer, type Read, serviceUrlOf } from './config-values.js';
 
 /** How a person calling with `x-authenticated-user-token` is known and what their roles allow (DESIGN §3.7). */
 export interface SignInConfig {
@@ -100,16 +100,4 @@ export function signInSettings(read: Read, check: Check): SignInConfig {
             orgChannelClaim: claim('EXHAUST_JWT_ORG_CHANNEL_CLAIM', 'rootOrgChannel'),
           }),
   });
-}
-
-/** An http(s) URL of another service, kept as given (a prefix may end in `/`); never echoed: it may carry credentials. */
-function serviceUrlOf(name: string, url: string): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${name} is not an http(s) URL`);
-  return url;
 }

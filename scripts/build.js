@@ -8,7 +8,7 @@
 // Bundled with esbuild, each command's modules in chunks loaded when it runs. Kysely is bundled
 // too: as 280 separate ES modules it took ~130 ms to load, a third of a CLI call; bundled, ~15 ms.
 // The other packages stay in node_modules (native code, optional peers, the cloud SDKs).
-import { renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIST, ROOT, sourceFingerprint, staleBuild } from './build-stamp.js';
 
@@ -49,6 +49,8 @@ try {
   console.error('build: compiling src/ failed (above); dist/ is unchanged');
   process.exit(1);
 }
+// The reports page's files are served as they are (src/api/ui/assets.ts finds them here).
+cpSync(join(ROOT, 'src/api/ui/assets'), join(next, 'ui-assets'), { recursive: true });
 writeFileSync(join(next, 'build-stamp.json'), JSON.stringify({ fingerprint, builtAt: new Date().toISOString() }) + '\n');
 rmSync(DIST, { recursive: true, force: true });
 renameSync(next, DIST);

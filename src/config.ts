@@ -127,7 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     leaseSeconds: check(() => integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600), 60),
     ...exhaustSettings(read, check, serviceUrl),
     demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
-    signIn: signInSettings(read, check),
+    signIn: signInSettings(read, check, serviceUrl),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -2,7 +2,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /** Separate keys per purpose, so a signed link never doubles as a decryption key. */
-export function deriveKey(secret: string, purpose: 'stored-keys' | 'signed-urls'): Buffer {
+export function deriveKey(secret: string, purpose: 'stored-keys' | 'signed-urls' | 'sessions'): Buffer {
   return createHmac('sha256', secret).update(`data-exhaust:${purpose}`).digest();
 }
 

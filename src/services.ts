@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type PersonFinder, personFinder } from './auth/identify.js';
+import { type OidcSignIn, oidcSignIn } from './sessions/oidc.js';
 import { type Config, ConfigError } from './config.js';
 import { connectDatabase } from './db/connect.js';
 import type { Database } from './db/database.js';
@@ -22,6 +23,8 @@ export interface Keys {
   readonly storedKeys: Buffer;
   /** Signs the local store's download links (HMAC). */
   readonly signedUrls: Buffer;
+  /** Seals the reports page's session cookies (AES-256-GCM). */
+  readonly sessions: Buffer;
 }
 
 /**
@@ -51,6 +54,8 @@ export interface Services {
   readonly store: BlobStore;
   /** Who a user token belongs to (JWT and/or Sunbird's user service); undefined when neither is configured. */
   readonly persons: PersonFinder | undefined;
+  /** OpenID Connect sign-in of the reports page; undefined when EXHAUST_OIDC_ISSUER is unset. */
+  readonly oidc: OidcSignIn | undefined;
   readonly logger: Logger;
   readonly clock: Clock;
 }
@@ -75,6 +80,7 @@ export async function openServices(config: Config, supplied: Supplied = {}): Pro
     databases,
     store,
     persons: await openPersonFinder(config, clock),
+    oidc: config.signIn.oidc ? oidcSignIn(config.signIn.oidc, keys.sessions) : undefined,
     logger: supplied.logger ?? createLogger(config.logLevel),
     clock,
   };
@@ -161,7 +167,7 @@ export async function createBlobStore(config: Config, keys: Pick<Keys, 'signedUr
 /** The keys of a configuration, for a command that needs no other resource (`exhaust publish`). */
 export function keysOf(config: Config): Keys {
   const secret = secretOf(config);
-  return Object.freeze({ storedKeys: deriveKey(secret, 'stored-keys'), signedUrls: deriveKey(secret, 'signed-urls') });
+  return Object.freeze({ storedKeys: deriveKey(secret, 'stored-keys'), signedUrls: deriveKey(secret, 'signed-urls'), sessions: deriveKey(secret, 'sessions') });
 }
 
 /**

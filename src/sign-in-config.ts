@@ -15,6 +15,28 @@ export interface SignInConfig {
   readonly userService: UserServiceConfig | undefined;
   /** Signed tokens (JWTs); unset when neither EXHAUST_JWKS_URL nor EXHAUST_JWT_PUBLIC_KEYS is. */
   readonly jwt: JwtConfig | undefined;
+  /** The reports page's sessions. */
+  readonly session: SessionConfig;
+  /** OpenID Connect sign-in for the reports page; unset when EXHAUST_OIDC_ISSUER is. */
+  readonly oidc: OidcConfig | undefined;
+}
+
+export interface SessionConfig {
+  /** EXHAUST_SESSION_IDLE_MINUTES — a session unused this long ends, minutes. Default 30. */
+  readonly idleMinutes: number;
+  /** EXHAUST_SESSION_MAX_HOURS — a session ends this long after sign-in, hours. Default 12. */
+  readonly maxHours: number;
+}
+
+export interface OidcConfig {
+  /** EXHAUST_OIDC_ISSUER — the provider's issuer URL (its discovery document is read at the first sign-in). */
+  readonly issuer: string;
+  /** EXHAUST_OIDC_CLIENT_ID — required. */
+  readonly clientId: string;
+  /** EXHAUST_OIDC_CLIENT_SECRET — unset for a public client (PKCE alone). */
+  readonly clientSecret: string | undefined;
+  /** EXHAUST_OIDC_REDIRECT_URL — where the provider sends the person back. Default <EXHAUST_PUBLIC_URL>/signin/callback. */
+  readonly redirectUrl: string;
 }
 
 export interface UserServiceConfig {
@@ -50,7 +72,7 @@ export interface JwtConfig {
 const ROLE_LIST = /^[A-Za-z0-9_-]{1,100}$/;
 const CLAIM_PATH = /^[A-Za-z0-9_$-]{1,100}(\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
 
-export function signInSettings(read: Read, check: Check): SignInConfig {
+export function signInSettings(read: Read, check: Check, serviceUrl: string): SignInConfig {
   const roles = (name: string, fallback: string) =>
     check(() => {
       const value = read(name) ?? fallback;
@@ -99,5 +121,25 @@ export function signInSettings(read: Read, check: Check): SignInConfig {
             orgSlugClaim: claim('EXHAUST_JWT_ORG_SLUG_CLAIM', 'rootOrgSlug'),
             orgChannelClaim: claim('EXHAUST_JWT_ORG_CHANNEL_CLAIM', 'rootOrgChannel'),
           }),
+    session: Object.freeze({
+      idleMinutes: check(() => integer(read, 'EXHAUST_SESSION_IDLE_MINUTES', 30, 1, 24 * 60), 30),
+      maxHours: check(() => integer(read, 'EXHAUST_SESSION_MAX_HOURS', 12, 1, 24 * 30), 12),
+    }),
+    oidc: oidcSettings(read, check, serviceUrl),
+  });
+}
+
+function oidcSettings(read: Read, check: Check, serviceUrl: string): OidcConfig | undefined {
+  const issuer = read('EXHAUST_OIDC_ISSUER');
+  if (issuer === undefined) return undefined;
+  return Object.freeze({
+    issuer: check(() => serviceUrlOf('EXHAUST_OIDC_ISSUER', issuer), ''),
+    clientId: check(() => {
+      const id = read('EXHAUST_OIDC_CLIENT_ID');
+      if (id === undefined) throw new ConfigError('EXHAUST_OIDC_CLIENT_ID is required when EXHAUST_OIDC_ISSUER is set');
+      return id;
+    }, ''),
+    clientSecret: read('EXHAUST_OIDC_CLIENT_SECRET'),
+    redirectUrl: check(() => serviceUrlOf('EXHAUST_OIDC_REDIRECT_URL', read('EXHAUST_OIDC_REDIRECT_URL') ?? `${serviceUrl}/signin/callback`), ''),
   });
 }

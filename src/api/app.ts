@@ -14,6 +14,10 @@ import { errorEnvelope } from './envelope.js';
 import { installErrorHandlers } from './error-handler.js';
 import { installMetrics } from './metrics.js';
 import { installNulGuard } from './nul-guard.js';
+import { pageRoutes } from './ui/page.routes.js';
+import { reportsApiRoutes } from './ui/reports-api.routes.js';
+import { installSessions, type SessionDeps } from './ui/session.hook.js';
+import { signinRoutes } from './ui/signin.routes.js';
 import { datasetRoutes } from './routes/datasets.routes.js';
 import { downloadRoutes } from './routes/download.routes.js';
 import { exhaustRoutes } from './routes/exhaust.routes.js';
@@ -22,7 +26,7 @@ import { publicFileRoutes } from './routes/public-files.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
-export type AppDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'persons' | 'logger' | 'clock'>;
+export type AppDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'persons' | 'oidc' | 'logger' | 'clock'>;
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -54,6 +58,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installAuth(app, { db: database.db, signIn: config.signIn, persons: deps.persons }, config.adminToken);
   installMetrics(app, database.db);
   installNulGuard(app);
+  const { session } = config.signIn;
+  const sessions: SessionDeps = {
+    key: deps.keys.sessions,
+    lifetimes: { idleMs: session.idleMinutes * 60_000, maxMs: session.maxHours * 3_600_000 },
+    secure: config.publicUrl.startsWith('https:'),
+    clock,
+  };
+  installSessions(app, sessions);
+  // The reports page's sign-out is a plain HTML form.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
   // A callback hook, not an async one: no promise per request. The line is built only when the
   // level writes it (the bench and quiet deployments run at warn).
   app.addHook('onResponse', (request, reply, done) => {
@@ -81,6 +97,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sign: linkSigner(deps),
   };
   await app.register(requestRoutes(ctx));
+  await app.register(reportsApiRoutes(ctx));
+  await app.register(signinRoutes({ db: database.db, sessions, oidc: deps.oidc, persons: deps.persons }));
+  await app.register(pageRoutes);
   await app.register(datasetRoutes(database.db, clock));
   await app.register(healthRoutes(database.db));
   await app.register(recordRoutes(deps.databases, config));

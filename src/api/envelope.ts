@@ -16,6 +16,8 @@ export const ApiId = {
   publish: 'data-exhaust.exhaust.publish',
   download: 'data-exhaust.download',
   health: 'api.health',
+  reportsPage: 'data-exhaust.reports-page',
+  signin: 'data-exhaust.signin',
   unknown: 'data-exhaust.api',
 } as const;
 export type ApiId = (typeof ApiId)[keyof typeof ApiId];
@@ -23,8 +25,8 @@ export type ApiId = (typeof ApiId)[keyof typeof ApiId];
 declare module 'fastify' {
   interface FastifyContextConfig {
     apiId?: ApiId;
-    /** Who may call: a channel's caller for submit, for read/list, for the standard exhaust; the admin; anyone. */
-    auth?: ChannelAccess | 'admin' | 'none';
+    /** Who may call: a channel's caller for submit, for read/list, for the standard exhaust; the admin; a signed-in person of the reports page (its JSON API, its pages); anyone. */
+    auth?: ChannelAccess | 'admin' | 'session' | 'session-page' | 'none';
   }
 }
 

@@ -14,6 +14,8 @@ const USAGE = `usage: exhaust <command>
   import <dir>                   load users.jsonl … consents.jsonl from <dir> (each file all or nothing)
   publish <file> --dataset <id> --date <yyyy-mm-dd> (--channel <ch> | --public) [--part <p>]
                                  store a day's exhaust file; without --part it replaces the day's file
+  signin-link <userId> --org <org> --roles <ROLE,...>
+                                 print a one-time link (15 minutes) that signs the person in to the reports page
   demo generate --learners <n> --batches <n> --out <dir> [--collections <n>] [--seed <n>] [--channel <ch>]
                                  write realistic, deterministic records for 'import <dir>'
 
@@ -32,6 +34,7 @@ const commands: Record<string, Command> = {
   import: async (args) => (await import('./import.command.js')).importCommand(args),
   publish: async (args) => (await import('./publish.command.js')).publishCommand(args),
   demo: async (args) => (await import('./demo.command.js')).demoCommand(args),
+  'signin-link': async (args) => (await import('./signin-link.command.js')).signinLinkCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

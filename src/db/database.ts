@@ -159,6 +159,20 @@ export interface Tables {
   record_enrolment: RecordEnrolmentTable;
   record_attempt: RecordAttemptTable;
   record_consent: RecordConsentTable;
+  signin_link: SigninLinkTable;
+}
+
+export interface SigninLinkTable {
+  /** SHA-256 of the link's secret: the link itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  org_id: string;
+  /** JSON array of role names. */
+  roles: string;
+  created_on: number;
+  expires_at: number;
+  /** When it was used; a used link opens nothing more. */
+  used_on: number | null;
 }
 
 export interface Database {

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_records.js';
 import * as m0003 from './migrations/0003_report_indexes.js';
 import * as m0004 from './migrations/0004_batch_mentors.js';
+import * as m0005 from './migrations/0005_signin_links.js';
 
 // A static list (not a folder scan) so migrations load the same under tsx, a bundle or tests.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_records': m0002,
   '0003_report_indexes': m0003,
   '0004_batch_mentors': m0004,
+  '0005_signin_links': m0005,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */

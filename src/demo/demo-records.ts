@@ -53,8 +53,21 @@ function collectionRecord(collection: DemoCollection, channel: string): JsonObje
   };
 }
 
+/** The demo's people of the reports page: an org admin who created every batch, and a mentor per batch. */
+export const DEMO_ADMIN = 'demo-admin';
+export const mentorOf = (batchId: string) => (batchId === 'demo-batch-1' ? 'demo-mentor' : `demo-mentor-${batchId.replace(/^demo-batch-/, '')}`);
+
 function batchRecord(batch: DemoBatch): JsonObject {
-  return { id: batch.id, collectionId: batch.collection.id, name: batch.name, status: batch.status, startDate: batch.startDate, endDate: batch.endDate };
+  return {
+    id: batch.id,
+    collectionId: batch.collection.id,
+    name: batch.name,
+    status: batch.status,
+    startDate: batch.startDate,
+    endDate: batch.endDate,
+    createdBy: DEMO_ADMIN,
+    mentors: [mentorOf(batch.id)],
+  };
 }
 
 /** Line chunks of about `chunkChars` characters, each ending with a newline; `onGroup` after each group. */

@@ -28,6 +28,13 @@ export interface DemoSession {
   readonly read: DemoCall;
   /** Name the downloaded zip is saved under. */
   readonly zipFile: string;
+  /** One-time links to the reports page (15 minutes). */
+  readonly signinLinks: DemoSigninLinks;
+}
+
+export interface DemoSigninLinks {
+  readonly mentor: { readonly userId: string; readonly batchId: string; readonly url: string };
+  readonly admin: { readonly userId: string; readonly url: string };
 }
 
 export interface DemoSessionInput {
@@ -40,6 +47,7 @@ export interface DemoSessionInput {
   /** The instant and zone that fix the request id's date. */
   now: number;
   timeZone: string;
+  signinLinks: DemoSigninLinks;
 }
 
 const DATASET = 'progress-exhaust';
@@ -64,6 +72,7 @@ export function demoSession(input: DemoSessionInput): DemoSession {
     submit: { method: 'POST', path: '/dataset/v1/request/submit', headers: { 'Content-Type': 'application/json', ...headers }, body: { request } },
     read: { method: 'GET', path: `/dataset/v1/request/read/${batchId}?requestId=${requestId}`, headers },
     zipFile: `${batchId}.zip`,
+    signinLinks: input.signinLinks,
   };
 }
 
@@ -74,6 +83,16 @@ export function formatDemoSession(s: DemoSession, options: { color?: boolean } =
   const readCurl = `curl -s '${s.baseUrl}${s.read.path}' \\\n  ${headers(s.read)}`;
   const firstLink = `node -p 'JSON.parse(require("fs").readFileSync(0)).result.downloadUrls[0]'`;
   return [
+    title('Open the reports page in a browser, signed in (each link works once, for 15 minutes):'),
+    '',
+    `   the mentor of ${s.signinLinks.mentor.batchId} (${s.signinLinks.mentor.userId}):`,
+    `   ${s.signinLinks.mentor.url}`,
+    `   an org admin of ${s.channel} (${s.signinLinks.admin.userId}), who sees every batch:`,
+    `   ${s.signinLinks.admin.url}`,
+    `   (a new link: ./bin/exhaust.js signin-link ${s.signinLinks.mentor.userId} --org ${s.channel} --roles COURSE_MENTOR)`,
+    '',
+    title('Or call the API as a client would:'),
+    '',
     title(`Demo data loaded: ${s.learners} learners in ${s.batchIds.length} batches (${s.batchIds.join(', ')}) of ${s.collections} collections,`),
     `with enrolments, attempts and consents, for channel ${s.channel}; gateway consumer ${s.consumer} may act for it.`,
     `It was loaded because the database was empty; EXHAUST_DEMO=0 turns this off.`,

@@ -9,6 +9,8 @@ import { recordEntities } from '../records/entities.js';
 import { describeBadLines, importRecords } from '../records/import.js';
 import { type DemoOptions, planDemo } from './demo-plan.js';
 import { demoLines } from './demo-records.js';
+import { createSigninLink, signinLinkUrl } from '../sessions/signin-link.js';
+import { DEMO_ADMIN, mentorOf } from './demo-records.js';
 import { type DemoSession, demoSession } from './demo-session.js';
 
 export const FIRST_RUN_DEMO: DemoOptions = { seed: 20240115, learners: 500, batches: 3, collections: 2, channel: 'demo-channel' };
@@ -46,7 +48,14 @@ export async function loadDemoIfEmpty(services: Pick<Services, 'config' | 'datab
     if (result.badLines > 0) throw new Error(`the demo's ${entity.file} was refused: ${describeBadLines(result, (n) => `line ${n}`).join('; ')}`);
   }
   await addConsumerChannel(database.db, DEMO_CONSUMER, plan.options.channel, clock.now());
+  const firstBatch = plan.batches[0]!.id;
+  const link = async (userId: string, roles: string[]) =>
+    signinLinkUrl(config.publicUrl, await createSigninLink(database.db, { userId, roles, rootOrg: { id: plan.options.channel } }, clock.now()));
   return demoSession({
+    signinLinks: {
+      mentor: { userId: mentorOf(firstBatch), batchId: firstBatch, url: await link(mentorOf(firstBatch), ['COURSE_MENTOR']) },
+      admin: { userId: DEMO_ADMIN, url: await link(DEMO_ADMIN, ['ORG_ADMIN']) },
+    },
     baseUrl: config.publicUrl,
     channel: plan.options.channel,
     consumer: DEMO_CONSUMER,

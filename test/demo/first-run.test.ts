@@ -80,6 +80,23 @@ for (const dialect of dialects) {
       assert.equal(session.encryptionKey, (submit.body as { request: { encryptionKey: string } }).request.encryptionKey);
     });
 
+    test('prints sign-in links for the mentor of demo-batch-1 and an org admin; each signs in once', async () => {
+      const session = await loadDemoIfEmpty(t.services);
+      const text = formatDemoSession(session!);
+      const links = [...text.matchAll(/http:\/\/\S+\/signin\/link\?token=[\w-]+/g)].map((m) => new URL(m[0]));
+      assert.equal(links.length, 2, text);
+      const seen: string[][] = [];
+      for (const link of links) {
+        const opened = await t.app.inject({ method: 'GET', url: link.pathname + link.search });
+        assert.equal(opened.statusCode, 303);
+        const cookie = String(opened.headers['set-cookie']).split(';')[0]!;
+        const batches = await t.app.inject({ method: 'GET', url: '/ui/api/batches', headers: { cookie } });
+        seen.push(batches.json().result.batches.map((b: { id: string }) => b.id).sort());
+        assert.equal((await t.app.inject({ method: 'GET', url: link.pathname + link.search })).statusCode, 403, 'used once');
+      }
+      assert.deepEqual(seen, [['demo-batch-1'], ['demo-batch-1', 'demo-batch-2', 'demo-batch-3']]);
+    });
+
     test('the demo batch makes a real progress report: scores, completions, certificates', async () => {
       const session = await loadDemoIfEmpty(t.services);
       const [report] = await drain(progressDataset, database, { datasetConfig: { batchId: session!.batchId }, channel: session!.channel });
@@ -146,6 +163,7 @@ describe('demo session text', () => {
     ...{ batchIds: ['demo-batch-1'], batchId: 'demo-batch-1', encryptionKey: 'k', requestId: 'R', zipFile: 'demo-batch-1.zip' },
     submit: { method: 'POST' as const, path: '/s', headers: {}, body: {} },
     read: { method: 'GET' as const, path: '/r', headers: {} },
+    signinLinks: { mentor: { userId: 'demo-mentor', batchId: 'demo-batch-1', url: 'http://x/signin/link?token=m' }, admin: { userId: 'demo-admin', url: 'http://x/signin/link?token=a' } },
   };
   test('is plain text unless asked for colour', () => {
     assert.ok(!formatDemoSession(session).includes('\x1b'));

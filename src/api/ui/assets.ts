@@ -1,0 +1,58 @@
+// The reports page's files (HTML, one script, one stylesheet), read once at start-up and served by
+// the service itself: no CDN, nothing from the internet.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Headers of every page answer: only this site's own script and styles run, no framing, and no
+ * Referer leaves with a signed download link.
+ */
+export const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export interface Asset {
+  readonly body: Buffer;
+  readonly type: string;
+  readonly etag: string;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * Where the files are: beside this module in the sources (tsx), or in dist/ui-assets once built
+ * (the build copies them; this module then sits in dist/ or dist/chunks/).
+ */
+function assetsDir(): string {
+  const candidates = ['./assets/', '../ui-assets/', './ui-assets/'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  const found = candidates.find((dir) => existsSync(`${dir}index.html`));
+  if (!found) throw new Error(`the reports page's files are missing (looked in ${candidates.join(', ')}); rebuild with npm run build`);
+  return found;
+}
+
+let loaded: Map<string, Asset> | undefined;
+
+/** Every file of the page, by name. */
+export function pageAssets(): Map<string, Asset> {
+  if (loaded) return loaded;
+  const dir = assetsDir();
+  loaded = new Map();
+  for (const name of readdirSync(dir)) {
+    const type = TYPES[extname(name)];
+    if (!type) continue;
+    const body = readFileSync(`${dir}${name}`);
+    loaded.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+  }
+  return loaded;
+}

@@ -66,12 +66,21 @@ export function oidcSignIn(settings: OidcConfig, key: Buffer): OidcSignIn {
       // The redirect URL as registered (a proxy in front may have rewritten the host we saw).
       const callbackUrl = new URL(settings.redirectUrl);
       callbackUrl.search = callbackQuery;
-      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      });
+      let tokens;
+      try {
+        tokens = await client.authorizationCodeGrant(config, callbackUrl, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+      } catch (error) {
+        // The provider sent the person back with an error (access_denied when they cancel): not a
+        // fault of this service. Only the error's code goes on; the error object holds the whole
+        // callback as a URLSearchParams, which the logger's redaction cannot walk.
+        if (error instanceof client.AuthorizationResponseError) throw new SignInRefused(error.error);
+        throw error;
+      }
       // The ID token (checked by openid-client: issuer, audience, nonce, times) names the user; the
       // access token is what the API's user path verifies or hands to the user service.
       return { accessToken: tokens.access_token, subject: tokens.claims()?.sub, next: pending.next };
@@ -84,5 +93,16 @@ export class SignInExpired extends Error {
   override name = 'SignInExpired';
   constructor() {
     super('This sign-in was not started here or took too long; sign in again.');
+  }
+}
+
+/** The provider answered with an error instead of a code: the person cancelled, or was not let in. */
+export class SignInRefused extends Error {
+  override name = 'SignInRefused';
+  /** The provider's error code (access_denied, login_required, …), or `unknown` when it is not a plain code. */
+  readonly providerError: string;
+  constructor(providerError: string) {
+    super('The sign-in was cancelled or refused at the identity provider.');
+    this.providerError = /^[A-Za-z0-9_.-]{1,64}$/.test(providerError) ? providerError : 'unknown';
   }
 }

@@ -1,5 +1,6 @@
 // The reports page's files (HTML, one script, one stylesheet), read once at start-up and served by
 // the service itself: no CDN, nothing from the internet.
+import type { FastifyReply } from 'fastify';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
@@ -55,4 +56,10 @@ export function pageAssets(): Map<string, Asset> {
     loaded.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
   return loaded;
+}
+
+/** Sends one of the page's HTML files, never cached (a sign-in page must not be replayed from cache). */
+export function sendPage(reply: FastifyReply, name: string, status = 200) {
+  const asset = pageAssets().get(name)!;
+  return reply.code(status).headers(PAGE_HEADERS).type(asset.type).header('cache-control', 'no-store').send(asset.body);
 }

@@ -4,8 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { notFound } from '../../errors.js';
 import { ApiId } from '../envelope.js';
-import { PAGE_HEADERS, pageAssets } from './assets.js';
-import { sendPage } from './signin.routes.js';
+import { PAGE_HEADERS, pageAssets, sendPage } from './assets.js';
 
 export const pageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   pageAssets(); // read at start-up: a missing file stops the service now, not at the first visit

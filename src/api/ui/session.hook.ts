@@ -13,6 +13,10 @@ declare module 'fastify' {
     /** The reports page's session; set on session routes. */
     session: Session | null;
   }
+  interface FastifyContextConfig {
+    /** A session-page route's answer once the session has ended; default: sign-in, then back to the route. */
+    whenSignedOut?: string;
+  }
 }
 
 export interface SessionDeps {
@@ -34,7 +38,7 @@ export function installSessions(app: FastifyInstance, deps: SessionDeps): void {
     const now = deps.clock.now();
     const session = openSession(cookieValue(request.headers.cookie, SESSION_COOKIE), deps.key, now, deps.lifetimes);
     if (!session) {
-      if (auth === 'session-page') return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`, 303);
+      if (auth === 'session-page') return reply.redirect(request.routeOptions.config.whenSignedOut ?? `/signin?next=${encodeURIComponent(request.url)}`, 303);
       throw unauthorized('Your session has ended; sign in again.');
     }
     request.session = session;

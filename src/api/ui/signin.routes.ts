@@ -1,17 +1,16 @@
 // Signing in to the reports page and out of it: a one-time link from `exhaust signin-link`, or
 // OpenID Connect when EXHAUST_OIDC_ISSUER is set; both end in the same session cookie.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { PersonFinder } from '../../auth/identify.js';
 import { userIdOf } from '../../auth/person.js';
 import type { Tables } from '../../db/database.js';
-import { type OidcSignIn, OIDC_COOKIE, OIDC_PENDING_MS, SignInExpired } from '../../sessions/oidc.js';
+import { type OidcSignIn, OIDC_COOKIE, OIDC_PENDING_MS, SignInExpired, SignInRefused } from '../../sessions/oidc.js';
 import { cookieValue, sessionCookie } from '../../sessions/session.js';
 import { useSigninLink } from '../../sessions/signin-link.js';
 import type { Kysely } from 'kysely';
 import { ApiId } from '../envelope.js';
-import { PAGE_HEADERS, pageAssets } from './assets.js';
+import { sendPage } from './assets.js';
 import { endSession, type SessionDeps, startSession } from './session.hook.js';
 
 export interface SigninDeps {
@@ -27,18 +26,20 @@ export function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') && !/[\r\n]/.test(next) ? next : '/';
 }
 
-export function sendPage(reply: FastifyReply, name: string, status = 200) {
-  const asset = pageAssets().get(name)!;
-  return reply.code(status).headers(PAGE_HEADERS).type(asset.type).header('cache-control', 'no-store').send(asset.body);
-}
-
 export const signinRoutes = (deps: SigninDeps): FastifyPluginAsyncTypebox => async (app) => {
   const config = { apiId: ApiId.signin, auth: 'none' as const };
   const next = Type.Optional(Type.String({ maxLength: 2000 }));
 
   app.get('/signin', { config, schema: { hide: true, querystring: Type.Object({ next, signedout: Type.Optional(Type.String()) }) } }, async (request, reply) => {
     if (request.query.signedout !== undefined) return sendPage(reply, 'signed-out.html');
-    if (!deps.oidc) return sendPage(reply, 'signin.html');
+    // With a provider, a page of our own comes first: the browser keeps the batch the person was on
+    // (the address after "#") through the redirect here, but never sends it, and the provider's
+    // sign-in form drops it. The page's script adds it to `next` and goes on to /signin/start.
+    return sendPage(reply, deps.oidc ? 'signin-provider.html' : 'signin.html');
+  });
+
+  app.get('/signin/start', { config, schema: { hide: true, querystring: Type.Object({ next }) } }, async (request, reply) => {
+    if (!deps.oidc) return reply.redirect('/signin', 303);
     const { url, pending } = await deps.oidc.start(safeNext(request.query.next), deps.sessions.clock.now());
     void reply.header('set-cookie', sessionCookie(OIDC_COOKIE, pending, { secure: deps.sessions.secure, maxAgeS: OIDC_PENDING_MS / 1000 }));
     return reply.redirect(url, 303);
@@ -63,6 +64,12 @@ export const signinRoutes = (deps: SigninDeps): FastifyPluginAsyncTypebox => asy
       finished = await deps.oidc.finish(new URL(request.url, 'http://path.only').search, cookieValue(request.headers.cookie, OIDC_COOKIE), now);
     } catch (error) {
       if (error instanceof SignInExpired) return reply.redirect('/signin', 303);
+      // Cancelled or refused at the provider: a page saying so, with a way to try again (it was a 500).
+      if (error instanceof SignInRefused) {
+        void reply.header('set-cookie', sessionCookie(OIDC_COOKIE, '', { secure: deps.sessions.secure, maxAgeS: 0 }));
+        request.log.warn({ providerError: error.providerError }, 'a sign-in was cancelled or refused at the identity provider');
+        return sendPage(reply, 'signin-refused.html', 403);
+      }
       throw error;
     }
     // The person as the API's user path knows them: the same verification, roles and organisation.
@@ -74,7 +81,9 @@ export const signinRoutes = (deps: SigninDeps): FastifyPluginAsyncTypebox => asy
   });
 
   // A page's form: an ended session goes to sign-in rather than answering JSON.
-  app.post('/signout', { config: { ...config, auth: 'session-page' }, schema: { hide: true } }, async (request, reply) => {
+  // Sent after the session has ended (an idle tab), it goes to the signed-out page: sign-in and then
+  // `next=/signout` would end on a GET nobody serves.
+  app.post('/signout', { config: { ...config, auth: 'session-page', whenSignedOut: '/signin?signedout=1' }, schema: { hide: true } }, async (request, reply) => {
     endSession(reply, deps.sessions);
     request.log.info({ userId: request.session?.person.userId }, 'signed out');
     return reply.redirect('/signin?signedout=1', 303);

@@ -68,6 +68,10 @@ export interface Config {
   readonly workerPollMs: number;
   /** EXHAUST_LEASE_SECONDS — how long a claim holds without renewal, seconds. Default 60. */
   readonly leaseSeconds: number;
+  /** EXHAUST_MAX_LEASE_LOSSES — times a request's worker may die (lease lost) before it is FAILED. Default 5. */
+  readonly maxLeaseLosses: number;
+  /** EXHAUST_MAX_RUNNING_PER_CHANNEL — requests of one channel built at once while other channels wait. Default 2. */
+  readonly maxRunningPerChannel: number;
   /** EXHAUST_STANDARD_DATASETS — datasets of the standard (per-channel) exhaust, comma-separated. Default raw,summary,summary-rollup,summary-channel-exhaust. */
   readonly standardDatasets: readonly string[];
   /** EXHAUST_PUBLIC_DATASETS — datasets of the public exhaust, comma-separated. Default summary-rollup,public-summary-rollup. */
@@ -125,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency: check(() => integer(read, 'EXHAUST_WORKER_CONCURRENCY', 2, 1, 64), 2),
     workerPollMs: check(() => integer(read, 'EXHAUST_WORKER_POLL_MS', 1000, 10, 60_000), 1000),
     leaseSeconds: check(() => integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600), 60),
+    maxLeaseLosses: check(() => integer(read, 'EXHAUST_MAX_LEASE_LOSSES', 5, 1, 100), 5),
+    maxRunningPerChannel: check(() => integer(read, 'EXHAUST_MAX_RUNNING_PER_CHANNEL', 2, 1, 1000), 2),
     ...exhaustSettings(read, check, serviceUrl),
     demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
     signIn: signInSettings(read, check, serviceUrl),

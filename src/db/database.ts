@@ -1,6 +1,6 @@
 // Table types, shared by both dialects. Times are epoch milliseconds (BIGINT); JSON is stored as
 // text so that one statement serves SQLite and PostgreSQL alike.
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { Dialect } from '../config.js';
 import type { RowStream } from './row-stream.js';
 
@@ -25,8 +25,10 @@ export interface JobRequestTable {
   err_message: string | null;
   /** Every attempt ever made (the wire's `attempts`). */
   iteration: number;
-  /** Attempts since the last (re)submission: the retry budget. */
+  /** Attempts since the last (re)submission that ended in an error: the retry budget. */
   submission_attempts: number;
+  /** Attempts since the last (re)submission whose worker died (lease expired): a budget of its own. */
+  lease_losses: Generated<number>;
   /** AES-GCM ciphertext under EXHAUST_SECRET; null once the request is final. */
   encryption_key: string | null;
   last_updated: number;

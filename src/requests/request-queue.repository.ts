@@ -23,13 +23,20 @@ export const BACKOFF_BASE_MS = 10_000;
 export const MESSAGE_MAX = 300;
 
 export const backoffMs = (attempts: number) => BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1);
+/** While a service is away, a request is tried again this often (not counted as an attempt). */
+export const OUTAGE_RETRY_MS = 30_000;
 const clip = (message: string) => (message.length > MESSAGE_MAX ? message.slice(0, MESSAGE_MAX - 1) + '…' : message);
 
 /**
- * Claims the request that has been due longest (SUBMITTED, next_attempt_at ≤ now): PROCESSING under
- * `owner` until `now + leaseMs`, one more attempt counted. Undefined when nothing is due.
+ * Claims a due request (SUBMITTED, next_attempt_at ≤ now): PROCESSING under `owner` until
+ * `now + leaseMs`, one more attempt counted. Undefined when nothing is due.
+ *
+ * Fair share: the requests of channels running fewer than `share` requests come first, the oldest
+ * due first among them; only when every waiting channel is at its share does the oldest request
+ * go over it (a worker never idles while work waits). So a channel that submits 500 requests
+ * delays another channel's single request by at most the build in progress.
  */
-export async function claimRequest(database: Database, owner: string, now: number, leaseMs: number): Promise<Lease | undefined> {
+export async function claimRequest(database: Database, owner: string, now: number, leaseMs: number, share = Number.POSITIVE_INFINITY): Promise<Lease | undefined> {
   const { db, dialect } = database;
   const row = await db
     .updateTable('job_request')
@@ -55,6 +62,20 @@ export async function claimRequest(database: Database, owner: string, now: numbe
             .select(['due.tag', 'due.request_id'])
             .where('due.status', '=', RequestStatus.SUBMITTED)
             .where('due.next_attempt_at', '<=', now)
+            // Channels under their share first (false sorts before true on both databases).
+            .$if(Number.isFinite(share), (q) =>
+              q.orderBy((eb) =>
+                eb(
+                  eb
+                    .selectFrom('job_request as running')
+                    .select(eb.fn.countAll().as('n'))
+                    .whereRef('running.requested_channel', '=', 'due.requested_channel')
+                    .where('running.status', '=', RequestStatus.PROCESSING),
+                  '>=',
+                  share,
+                ),
+              ),
+            )
             // FIFO by the time a request became due: fresh submissions and retries alike.
             .orderBy('due.next_attempt_at')
             .orderBy('due.dt_job_submitted')
@@ -114,24 +135,37 @@ export async function completeRequest(db: Kysely<Tables>, lease: Lease, keys: re
 export type AttemptOutcome = typeof RequestStatus.SUBMITTED | typeof RequestStatus.FAILED;
 
 /**
- * Records a failed attempt. `final` (a DataError) → FAILED at once. Otherwise back to SUBMITTED,
- * due after the backoff, while the retry budget lasts; FAILED when it is spent. The message becomes
- * the statusMessage either way; the encryption key is erased once FAILED. Undefined when the lease was lost.
+ * Records a failed attempt. `final` (a DataError) → FAILED at once. An `outage` (the database or the
+ * store away) → SUBMITTED again after OUTAGE_RETRY_MS, the attempt not counted: an outage says
+ * nothing about the request. Otherwise back to SUBMITTED, due after the backoff, while the retry
+ * budget lasts; FAILED when it is spent. The message becomes the statusMessage either way; the
+ * encryption key is erased once FAILED. Undefined when the lease was lost.
  */
 export async function failAttempt(
   db: Kysely<Tables>,
   lease: Lease,
-  failure: { message: string; final: boolean },
+  failure: { message: string; final: boolean; outage?: boolean },
   now: number,
 ): Promise<AttemptOutcome | undefined> {
   // The claimed row's count is current: only the lease owner changes it, and every write checks the owner.
   const attempts = lease.row.submission_attempts;
-  const failed = failure.final || attempts >= MAX_ATTEMPTS;
+  const failed = failure.final || (!failure.outage && attempts >= MAX_ATTEMPTS);
   const common = { err_message: clip(failure.message), lease_owner: null, lease_expires_at: null, last_updated: now };
-  const update = failed
-    ? { ...common, status: RequestStatus.FAILED, encryption_key: null, dt_job_completed: now, execution_time: now - lease.claimedAt }
-    : { ...common, status: RequestStatus.SUBMITTED, next_attempt_at: now + backoffMs(attempts) };
-  const result = await ownedBy(db.updateTable('job_request').set(update), lease).executeTakeFirst();
+  const update = db.updateTable('job_request').set((eb) =>
+    failed
+      ? { ...common, status: RequestStatus.FAILED, encryption_key: null, dt_job_completed: now, execution_time: now - lease.claimedAt }
+      : failure.outage
+        ? {
+            ...common,
+            err_message: clip(`waiting for a service to come back: ${failure.message}`),
+            status: RequestStatus.SUBMITTED,
+            next_attempt_at: now + OUTAGE_RETRY_MS,
+            // The claim counted this attempt; an outage gives it back.
+            submission_attempts: eb('submission_attempts', '-', 1),
+          }
+        : { ...common, status: RequestStatus.SUBMITTED, next_attempt_at: now + backoffMs(attempts) },
+  );
+  const result = await ownedBy(update, lease).executeTakeFirst();
   if (result.numUpdatedRows === 0n) return undefined;
   return failed ? RequestStatus.FAILED : RequestStatus.SUBMITTED;
 }
@@ -157,26 +191,44 @@ export async function releaseRequest(db: Kysely<Tables>, lease: Lease, now: numb
 }
 
 export const STALLED_MESSAGE = 'the worker building this report stopped responding; it will be retried';
-export const STALLED_FINAL_MESSAGE = `the report could not be built: its worker stopped responding ${MAX_ATTEMPTS} times`;
+export const stalledFinalMessage = (losses: number) =>
+  `the report could not be built: its worker stopped responding ${losses} times (a report may be too large for a worker, or crash it)`;
 
 /**
  * Recovers requests whose worker died or stalled (PROCESSING, lease expired before `now`): SUBMITTED
- * and due at once while the retry budget lasts, else FAILED with the key erased. The attempt the dead
- * worker made counts: a report that kills its worker must not kill workers forever.
+ * and due at once while the crash budget (`maxLeaseLosses`) lasts, else FAILED with the key erased.
+ * A lost lease is counted apart from the errors of building (its attempt is given back): workers
+ * killed by a deployment say nothing about the request. A report that kills its worker every time
+ * still ends, once the crash budget is spent.
  */
-export async function reapExpiredLeases(db: Kysely<Tables>, now: number): Promise<{ retried: number; failed: number }> {
+export async function reapExpiredLeases(db: Kysely<Tables>, now: number, maxLeaseLosses: number): Promise<{ retried: number; failed: number }> {
   const expired = db
     .updateTable('job_request')
     .where('status', '=', RequestStatus.PROCESSING)
     .where('lease_expires_at', '<', now);
   const cleared = { lease_owner: null, lease_expires_at: null, last_updated: now };
   const failed = await expired
-    .set({ ...cleared, status: RequestStatus.FAILED, err_message: STALLED_FINAL_MESSAGE, encryption_key: null, dt_job_completed: now })
-    .where('submission_attempts', '>=', MAX_ATTEMPTS)
+    .set((eb) => ({
+      ...cleared,
+      status: RequestStatus.FAILED,
+      err_message: stalledFinalMessage(maxLeaseLosses),
+      encryption_key: null,
+      dt_job_completed: now,
+      lease_losses: eb('lease_losses', '+', 1),
+      submission_attempts: eb('submission_attempts', '-', 1),
+    }))
+    .where('lease_losses', '>=', maxLeaseLosses - 1)
     .executeTakeFirst();
   const retried = await expired
-    .set({ ...cleared, status: RequestStatus.SUBMITTED, err_message: STALLED_MESSAGE, next_attempt_at: now })
-    .where('submission_attempts', '<', MAX_ATTEMPTS)
+    .set((eb) => ({
+      ...cleared,
+      status: RequestStatus.SUBMITTED,
+      err_message: STALLED_MESSAGE,
+      next_attempt_at: now,
+      lease_losses: eb('lease_losses', '+', 1),
+      submission_attempts: eb('submission_attempts', '-', 1),
+    }))
+    .where('lease_losses', '<', maxLeaseLosses - 1)
     .executeTakeFirst();
   return { retried: Number(retried.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
 }

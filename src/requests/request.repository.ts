@@ -83,6 +83,7 @@ const insertOrRestart = preparedQuery(
       execution_time: null,
       err_message: null,
       submission_attempts: 0,
+      lease_losses: 0,
       lease_owner: null,
       lease_expires_at: null,
     };

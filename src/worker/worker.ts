@@ -16,6 +16,7 @@ import {
   releaseRequest,
   renewLease,
 } from '../requests/request-queue.repository.js';
+import { isOutage } from '../outage.js';
 import type { Services } from '../services.js';
 import type { Clock } from '../time.js';
 import { buildRequest, LeaseLostError } from './build-request.js';
@@ -136,7 +137,7 @@ export class Worker {
 
   /** Gives back requests whose lease expired (their worker died or stalled). */
   async reap(): Promise<{ retried: number; failed: number }> {
-    const reaped = await reapExpiredLeases(this.deps.databases.main.db, this.clock.now());
+    const reaped = await reapExpiredLeases(this.deps.databases.main.db, this.clock.now(), this.deps.config.maxLeaseLosses);
     if (reaped.retried + reaped.failed > 0) this.log.warn(reaped, 'reaped requests whose worker stopped responding');
     return reaped;
   }
@@ -184,7 +185,7 @@ export class Worker {
 
   private async claim(): Promise<Job | undefined> {
     const owner = `${this.id}#${++this.claims}`;
-    const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs);
+    const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs, this.deps.config.maxRunningPerChannel);
     if (!lease) return undefined;
     const job = { lease, controller: new AbortController() } as Job;
     this.jobs.add(job);
@@ -240,7 +241,7 @@ export class Worker {
       }
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof DataError;
-      const status = await failAttempt(db, lease, { message, final }, this.clock.now());
+      const status = await failAttempt(db, lease, { message, final, outage: !final && isOutage(error) }, this.clock.now());
       if (final) log.info({ message }, 'request failed: nothing to report');
       else log.warn({ err: error, retried: status === RequestStatus.SUBMITTED }, 'attempt failed');
       return { ...ref, status: status ?? 'LEASE_LOST', message };

@@ -29,15 +29,15 @@ export function queueRequest(
   database: Database,
   storedKeys: Buffer,
   now: number,
-  r: { requestId: string; tag?: string; batchId?: string; encryptionKey?: string },
+  r: { requestId: string; tag?: string; batchId?: string; encryptionKey?: string; channel?: string },
 ): Promise<JobStatusRow> {
   return upsertRequest(database.db, {
-    tag: r.tag ?? 'tag-1:ch1',
+    tag: r.tag ?? `tag-1:${r.channel ?? 'ch1'}`,
     requestId: r.requestId,
     dataset: 'progress-exhaust',
     datasetConfig: { batchId: r.batchId ?? 'b1' },
     requestedBy: 'user-1',
-    channel: 'ch1',
+    channel: r.channel ?? 'ch1',
     outputFormat: 'csv',
     sealedKey: r.encryptionKey === undefined ? null : sealSecret(r.encryptionKey, storedKeys),
     now,

@@ -200,6 +200,22 @@ for (const dialect of dialects) {
       assert.deepEqual(storageFiles().filter((f) => f.includes(requestId) || f.startsWith('.tmp/')), []);
     });
 
+    test('a database or storage outage while building delays the request without using up its attempts', async () => {
+      const requestId = nextId();
+      await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
+      const worker = workerWith(async function* () {
+        throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:443'), { code: 'ECONNREFUSED' });
+      });
+      for (let outage = 0; outage < MAX_ATTEMPTS + 2; outage++) {
+        const outcome = await worker.runOnce();
+        assert.equal(outcome?.status, 'SUBMITTED', `outage ${outage + 1}`);
+        t.clock.set((await rowOf(database, requestId)).next_attempt_at);
+      }
+      const row = await rowOf(database, requestId);
+      assert.deepEqual([row.status, row.submission_attempts], ['SUBMITTED', 0]);
+      assert.notEqual(row.encryption_key, null, 'the key is kept for the attempt that will succeed');
+    });
+
     test('a report with no batches is FAILED with "No data found"', async () => {
       const requestId = nextId();
       await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
@@ -308,10 +324,10 @@ for (const dialect of dialects) {
       assert.deepEqual(storageFiles().filter((f) => f.startsWith('.tmp/')), []);
     });
 
-    test('a lease whose budget is spent is FAILED by the reaper, key erased', async () => {
+    test('a request whose crash budget is spent is FAILED by the reaper, key erased', async () => {
       const requestId = nextId();
       await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId, encryptionKey: 'k' });
-      await database.db.updateTable('job_request').set({ submission_attempts: MAX_ATTEMPTS - 1 }).where('request_id', '=', requestId).execute();
+      await database.db.updateTable('job_request').set({ lease_losses: t.config.maxLeaseLosses - 1 }).where('request_id', '=', requestId).execute();
       const stuck = gate();
       const dying = workerWith(async function* () {
         stuck.arrive();
@@ -323,7 +339,7 @@ for (const dialect of dialects) {
       assert.deepEqual(await dying.reap(), { retried: 0, failed: 1 });
       const row = await rowOf(database, requestId);
       assert.equal(row.status, 'FAILED');
-      assert.match(row.err_message!, /stopped responding 3 times/);
+      assert.match(row.err_message!, /stopped responding 5 times/);
       assert.equal(row.encryption_key, null);
       stuck.open();
       assert.equal((await outcome)?.status, 'LEASE_LOST');

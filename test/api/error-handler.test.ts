@@ -1,0 +1,23 @@
+// An unexpected failure always answers with the envelope and is logged, even when the error holds
+// something the logger's redaction cannot walk (openid-client's errors keep a URLSearchParams).
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { installErrorHandlers } from '../../src/api/error-handler.js';
+import { createLogger } from '../../src/logger.js';
+
+test('an error the logger cannot walk still gives a 500 envelope and a log line', async () => {
+  const lines: string[] = [];
+  const logger = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  installErrorHandlers(app);
+  app.get('/boom', async () => {
+    throw Object.assign(new Error('the provider answered oddly'), { parameters: new URLSearchParams('code=x&state=y') });
+  });
+  const res = await app.inject({ method: 'GET', url: '/boom' });
+  assert.equal(res.statusCode, 500);
+  assert.equal(res.json().responseCode, 'SERVER_ERROR');
+  assert.ok(lines.some((line) => line.includes('"msg":"request failed"') && line.includes('the provider answered oddly')), lines.join(''));
+  await app.close();
+});

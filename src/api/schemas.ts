@@ -9,7 +9,7 @@ export const SafeId = (description: string) => Type.String({ pattern: SAFE_PATTE
 export const RequiredSafeId = (description: string) =>
   Type.String({ pattern: SAFE_PATTERN.replace('*', '+'), minLength: 1, maxLength: SAFE_ID_MAX, description });
 
-export const Status = Type.Union(requestStatuses.map((s) => Type.Literal(s)), { description: 'SUBMITTED, PROCESSING, SUCCESS or FAILED' });
+export const Status = Type.Union(requestStatuses.map((s) => Type.Literal(s)), { description: 'SUBMITTED, PROCESSING, SUCCESS or FAILED (Sunbird\'s), or CANCELLED or EXPIRED (final; submitting again starts afresh)' });
 
 export const MsgParams = Type.Optional(Type.Object({ msgid: Type.Optional(Type.String({ maxLength: 200 })) }));
 

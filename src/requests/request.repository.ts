@@ -3,7 +3,7 @@
 import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { JobRequestTable, Tables } from '../db/database.js';
 import { preparedQuery } from '../db/prepared-query.js';
-import { RequestStatus } from './request.js';
+import { RequestStatus, RESTARTABLE } from './request.js';
 
 export type RequestRow = Selectable<JobRequestTable>;
 
@@ -90,7 +90,7 @@ const insertOrRestart = preparedQuery(
     return db
       .insertInto('job_request')
       .values({ ...restarted, tag: v.tag, request_id: v.requestId, requested_by: v.requestedBy, requested_channel: v.channel, iteration: 0 })
-      .onConflict((oc) => oc.columns(['tag', 'request_id']).doUpdateSet(restarted).where('job_request.status', '=', RequestStatus.FAILED))
+      .onConflict((oc) => oc.columns(['tag', 'request_id']).doUpdateSet(restarted).where('job_request.status', 'in', [...RESTARTABLE]))
       .returning(JOB_STATUS_COLUMNS);
   },
 );

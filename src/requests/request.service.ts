@@ -12,7 +12,7 @@ import { sealSecret } from '../secrets.js';
 import type { LinkSigner } from '../storage/blob-store.js';
 import { type Clock, isIsoDate, startOfDate, addDays } from '../time.js';
 import { type JobStatusResponse, toJobStatus } from './job-status.js';
-import { channelTag, RequestStatus } from './request.js';
+import { channelTag, RequestStatus, RESTARTABLE } from './request.js';
 import { requestIdOf } from './request-id.js';
 import { findRequest, type JobStatusRow, listRequests, type Page, searchRequests, type SearchFilters, upsertRequest } from './request.repository.js';
 
@@ -77,7 +77,7 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
   // The same ask again the same day (the same requestId) is answered from its row, with neither a
   // write nor a key to seal; a FAILED one is restarted below. Racing submits meet in the upsert.
   const existing = await findRequest(ctx.db, tag, requestId);
-  if (existing && existing.status !== RequestStatus.FAILED) return toJobStatus(existing, ctx.sign);
+  if (existing && !RESTARTABLE.includes(existing.status as RequestStatus)) return toJobStatus(existing, ctx.sign);
   const row = await upsertRequest(ctx.db, {
     tag,
     requestId,

@@ -13,14 +13,22 @@ export const RequestStatus = {
   PROCESSING: 'PROCESSING',
   SUCCESS: 'SUCCESS',
   FAILED: 'FAILED',
+  /** Stopped at its requester's ask (beyond Sunbird). */
+  CANCELLED: 'CANCELLED',
+  /** Its artefacts were deleted after EXHAUST_RETENTION_DAYS (beyond Sunbird). */
+  EXPIRED: 'EXPIRED',
 } as const;
 export type RequestStatus = (typeof RequestStatus)[keyof typeof RequestStatus];
 export const requestStatuses = Object.values(RequestStatus);
 
+/** Final statuses a submission of the same request starts afresh (a SUCCESS is answered as it is). */
+export const RESTARTABLE: readonly RequestStatus[] = [RequestStatus.FAILED, RequestStatus.CANCELLED, RequestStatus.EXPIRED];
+
 // The moves, each made by one conditional statement (its WHERE is the guard, so concurrent
 // writers cannot break them): SUBMITTED → PROCESSING (claimRequest); PROCESSING → SUCCESS
 // (completeRequest), → SUBMITTED or FAILED (failAttempt, releaseRequest, reapExpiredLeases);
-// FAILED → SUBMITTED (upsertRequest, a resubmission). SUCCESS is final.
+// FAILED, CANCELLED or EXPIRED → SUBMITTED (upsertRequest, a resubmission). SUCCESS is final
+// until its artefacts expire.
 
 /** Attempts per submission before a request is FAILED for good. */
 export const MAX_ATTEMPTS = 3;

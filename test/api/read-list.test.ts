@@ -123,7 +123,7 @@ for (const dialect of dialects) {
         ['limit=abc', /^limit must be an integer$/],
         ['limit=1.5', /^limit must be an integer$/],
         ['offset=-1', /^offset must be ≥ 0$/],
-        ['status=DONE', /^status must be one of SUBMITTED, PROCESSING, SUCCESS, FAILED$/],
+        ['status=DONE', /^status must be one of SUBMITTED, PROCESSING, SUCCESS, FAILED, CANCELLED, EXPIRED$/],
       ];
       for (const [query, message] of bad) {
         test(`${query} → 400`, async () => {

@@ -6,6 +6,7 @@ export const ResponseCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   RESOURCE_NOT_FOUND: 'RESOURCE_NOT_FOUND',
+  CONFLICT: 'CONFLICT',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   SERVER_ERROR: 'SERVER_ERROR',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -19,6 +20,7 @@ export const httpStatusOf: Record<ResponseCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   RESOURCE_NOT_FOUND: 404,
+  CONFLICT: 409,
   TOO_MANY_REQUESTS: 429,
   SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -43,3 +45,5 @@ export const forbidden = (message: string) => new AppError('FORBIDDEN', message)
 export const unauthorized = (message: string) => new AppError('UNAUTHORIZED', message);
 export const unavailable = (message: string) => new AppError('SERVICE_UNAVAILABLE', message);
 export const notFound = (message: string) => new AppError('RESOURCE_NOT_FOUND', message);
+/** The request is in a state that does not allow the call (cancelling a final request). */
+export const conflict = (message: string) => new AppError('CONFLICT', message);

@@ -8,6 +8,7 @@ export const ApiId = {
   submit: 'ekstep.analytics.job.request.submit',
   read: 'ekstep.analytics.job.request.info',
   list: 'ekstep.analytics.job.request.list',
+  cancel: 'data-exhaust.job.request.cancel',
   search: 'ekstep.analytics.job.request.search',
   exhaust: 'org.ekstep.analytics.telemetry',
   datasetAdd: 'ekstep.analytics.dataset.add',

@@ -31,6 +31,14 @@ export const JobStatus = Type.Object({
   downloadUrls: Type.Array(Type.String()),
   expiresAt: Type.Integer({ description: 'epoch ms when downloadUrls stop working; 0 when there are none' }),
   statusMessage: Type.Optional(Type.String()),
+  progress: Type.Object(
+    {
+      batchesDone: Type.Integer({ description: 'batches whose report is written' }),
+      batchesTotal: Type.Integer({ description: 'batches asked for (batchId or batchFilter)' }),
+      rows: Type.Integer({ description: 'rows written so far, all batches together' }),
+    },
+    { description: 'beyond Sunbird: how far the build has come, updated about once a second while PROCESSING (zeros before it starts; the last build\'s counts after)' },
+  ),
 });
 
 /** The success envelope around a result schema. */

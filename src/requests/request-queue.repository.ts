@@ -112,10 +112,29 @@ export async function renewLease(db: Kysely<Tables>, lease: Lease, now: number, 
   return result.numUpdatedRows > 0n;
 }
 
-/** SUCCESS with the artefacts' relative keys; the encryption key is erased. False when the lease was lost. */
-export async function completeRequest(db: Kysely<Tables>, lease: Lease, keys: readonly string[], now: number): Promise<boolean> {
+/** How far a build has come (see job-status.ts). */
+export interface BuildProgress {
+  batchesDone: number;
+  batchesTotal: number;
+  rows: number;
+}
+
+const progressColumns = (p: BuildProgress) => ({ progress_batches_done: p.batchesDone, progress_batches_total: p.batchesTotal, progress_rows: p.rows });
+
+/**
+ * Records how far the build has come. False when the request is no longer this attempt's (cancelled,
+ * or the lease lost): the worker then stops building. Written about once a second, never per row.
+ */
+export async function recordProgress(db: Kysely<Tables>, lease: Lease, progress: BuildProgress): Promise<boolean> {
+  const result = await ownedBy(db.updateTable('job_request').set(progressColumns(progress)), lease).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** SUCCESS with the artefacts' relative keys and the final progress; the encryption key is erased. False when the lease was lost. */
+export async function completeRequest(db: Kysely<Tables>, lease: Lease, keys: readonly string[], now: number, progress?: BuildProgress): Promise<boolean> {
   const result = await ownedBy(
     db.updateTable('job_request').set({
+      ...(progress ? progressColumns(progress) : {}),
       status: RequestStatus.SUCCESS,
       download_urls: JSON.stringify(keys),
       dt_file_created: now,
@@ -231,6 +250,38 @@ export async function reapExpiredLeases(db: Kysely<Tables>, now: number, maxLeas
     .where('lease_losses', '<', maxLeaseLosses - 1)
     .executeTakeFirst();
   return { retried: Number(retried.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
+}
+
+export const CANCELLED_MESSAGE = 'Cancelled at the requester\'s ask; submit it again to start afresh.';
+
+/**
+ * Cancels a SUBMITTED or PROCESSING request: CANCELLED (final), its key erased, its lease cleared.
+ * A worker building it learns of it at its next progress checkpoint (its lease no longer holds) and
+ * stops. Undefined when the request is not in a state that can be cancelled (or does not exist).
+ */
+export async function cancelRequest(db: Kysely<Tables>, tag: string, requestId: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('job_request')
+    .set({
+      status: RequestStatus.CANCELLED,
+      err_message: CANCELLED_MESSAGE,
+      encryption_key: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      dt_job_completed: now,
+      last_updated: now,
+    })
+    .where('tag', '=', tag)
+    .where('request_id', '=', requestId)
+    .where('status', 'in', [RequestStatus.SUBMITTED, RequestStatus.PROCESSING])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A request's status now, or undefined when there is no such request. */
+export async function requestStatusOf(db: Kysely<Tables>, tag: string, requestId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('job_request').select('status').where('tag', '=', tag).where('request_id', '=', requestId).executeTakeFirst();
+  return row?.status;
 }
 
 /** Narrows a write to the row this lease still holds. */

@@ -9,6 +9,9 @@ export type RequestRow = Selectable<JobRequestTable>;
 
 /** What a JobStatus answer is made of; lists read only these (a third fewer values per row). */
 export const JOB_STATUS_COLUMNS = [
+  'progress_batches_done',
+  'progress_batches_total',
+  'progress_rows',
   'request_id',
   'tag',
   'job_id',
@@ -84,6 +87,9 @@ const insertOrRestart = preparedQuery(
       err_message: null,
       submission_attempts: 0,
       lease_losses: 0,
+      progress_batches_done: null,
+      progress_batches_total: null,
+      progress_rows: null,
       lease_owner: null,
       lease_expires_at: null,
     };

@@ -6,7 +6,7 @@ import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED } from '../auth/entitlement
 import type { Tables } from '../db/database.js';
 import { batchIdsOf } from '../datasets/collection/collection-config.js';
 import { checkDatasetConfig, onDemandDataset } from '../datasets/dataset.service.js';
-import { clientError, forbidden, notFound } from '../errors.js';
+import { clientError, conflict, forbidden, notFound } from '../errors.js';
 import { findBatchPeople } from '../records/records.repository.js';
 import { sealSecret } from '../secrets.js';
 import type { LinkSigner } from '../storage/blob-store.js';
@@ -14,6 +14,7 @@ import { type Clock, isIsoDate, startOfDate, addDays } from '../time.js';
 import { type JobStatusResponse, toJobStatus } from './job-status.js';
 import { channelTag, RequestStatus, RESTARTABLE } from './request.js';
 import { requestIdOf } from './request-id.js';
+import { cancelRequest as cancelStored } from './request-queue.repository.js';
 import { findRequest, type JobStatusRow, listRequests, type Page, searchRequests, type SearchFilters, upsertRequest } from './request.repository.js';
 
 export interface RequestContext {
@@ -100,6 +101,24 @@ export async function readRequest(ctx: RequestContext, caller: Caller, tag: stri
     throw notFound('no job available with the given request_id and tag');
   }
   return toJobStatus(row, ctx.sign);
+}
+
+/**
+ * Cancels a SUBMITTED request at once, or a PROCESSING one (its worker stops within about a second
+ * and deletes what it stored). Same authorization as read; a final request is a 409 naming its status.
+ */
+export async function cancelRequestOf(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusResponse> {
+  const mentor = mentorOnly(ctx, caller);
+  const stored = channelTag(tag, caller.channel);
+  const row = await findRequest(ctx.db, stored, requestId);
+  if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
+    throw notFound('no job available with the given request_id and tag');
+  }
+  if (!(await cancelStored(ctx.db, stored, requestId, ctx.clock.now()))) {
+    const current = (await findRequest(ctx.db, stored, requestId)) ?? row;
+    throw conflict(`the request is ${current.status}: only a SUBMITTED or PROCESSING request can be cancelled`);
+  }
+  return toJobStatus((await findRequest(ctx.db, stored, requestId))!, ctx.sign);
 }
 
 export async function listRequestsOfTag(

@@ -13,8 +13,11 @@ import {
   failAttempt,
   type Lease,
   reapExpiredLeases,
+  recordProgress,
   releaseRequest,
   renewLease,
+  requestStatusOf,
+  type BuildProgress,
 } from '../requests/request-queue.repository.js';
 import { isOutage } from '../outage.js';
 import type { Services } from '../services.js';
@@ -42,6 +45,8 @@ export interface WorkerOptions {
   reapMs?: number;
   /** How long stop() lets in-flight requests finish before aborting and releasing them, ms. Default 10 s. */
   stopGraceMs?: number;
+  /** How often a build's progress is written (and a cancellation noticed), ms. Default 1 s. */
+  progressMs?: number;
 }
 
 export const WorkerState = {
@@ -56,8 +61,11 @@ export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState];
 export interface Outcome {
   requestId: string;
   tag: string;
-  /** A recorded status, RELEASED (given back at stop) or LEASE_LOST (another worker owns it now: nothing written). */
-  status: typeof RequestStatus.SUCCESS | typeof RequestStatus.SUBMITTED | typeof RequestStatus.FAILED | 'RELEASED' | 'LEASE_LOST';
+  /**
+   * A recorded status, CANCELLED (stopped at the requester's ask, its artefacts deleted), RELEASED
+   * (given back at stop) or LEASE_LOST (another worker owns it now: nothing written).
+   */
+  status: typeof RequestStatus.SUCCESS | typeof RequestStatus.SUBMITTED | typeof RequestStatus.FAILED | typeof RequestStatus.CANCELLED | 'RELEASED' | 'LEASE_LOST';
   keys?: string[];
   message?: string;
 }
@@ -70,9 +78,14 @@ interface Job {
   lease: Lease;
   controller: AbortController;
   /** Why it was aborted, if it was. */
-  abortedFor?: 'stop' | 'lease-lost';
+  abortedFor?: AbortReason;
+  /** How far the build has come, and the artefacts it stored. */
+  progress: BuildProgress;
+  written: string[];
   done: Promise<Outcome>;
 }
+
+type AbortReason = 'stop' | 'lease-lost' | 'cancelled';
 
 export class Worker {
   readonly id: string;
@@ -104,6 +117,7 @@ export class Worker {
       heartbeatMs: options.heartbeatMs ?? Math.floor(leaseMs / 3),
       reapMs: options.reapMs ?? Math.floor(leaseMs / 2),
       stopGraceMs: options.stopGraceMs ?? 10_000,
+      progressMs: options.progressMs ?? 1000,
     };
   }
 
@@ -187,7 +201,7 @@ export class Worker {
     const owner = `${this.id}#${++this.claims}`;
     const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs, this.deps.config.maxRunningPerChannel);
     if (!lease) return undefined;
-    const job = { lease, controller: new AbortController() } as Job;
+    const job = { lease, controller: new AbortController(), progress: { batchesDone: 0, batchesTotal: 0, rows: 0 }, written: [] } as Partial<Job> as Job;
     this.jobs.add(job);
     job.done = this.run(job).finally(() => {
       this.jobs.delete(job);
@@ -205,6 +219,9 @@ export class Worker {
     const log = this.log.child({ requestId: row.request_id, dataset: row.job_id, attempt: row.submission_attempts });
     log.info('building request');
     const heartbeat = setInterval(() => void this.renew(job).catch((err: unknown) => log.warn({ err }, 'renewing the lease failed')), this.settings.heartbeatMs);
+    // Progress is written about once a second; the same write finds out, within that second, that
+    // the request was cancelled (or the lease lost) and stops the build.
+    const checkpoint = setInterval(() => void this.checkpoint(job).catch((err: unknown) => log.warn({ err }, 'recording progress failed')), this.settings.progressMs);
     try {
       const keys = await buildRequest(
         {
@@ -217,12 +234,15 @@ export class Worker {
           ensureLease: async () => {
             if (!(await this.renew(job))) throw new LeaseLostError();
           },
+          progress: job.progress,
+          written: job.written,
         },
         row,
         job.controller.signal,
       );
       clearInterval(heartbeat);
-      if (!(await completeRequest(db, lease, keys, this.clock.now()))) {
+      clearInterval(checkpoint);
+      if (!(await completeRequest(db, lease, keys, this.clock.now(), job.progress))) {
         log.warn('lease lost before completion: another worker owns the request now');
         return { ...ref, status: 'LEASE_LOST' };
       }
@@ -230,6 +250,11 @@ export class Worker {
       return { ...ref, status: RequestStatus.SUCCESS, keys };
     } catch (error) {
       clearInterval(heartbeat);
+      clearInterval(checkpoint);
+      if (job.abortedFor === 'cancelled') {
+        await this.discard(job, log);
+        return { ...ref, status: RequestStatus.CANCELLED };
+      }
       if (job.abortedFor === 'stop') {
         const released = await releaseRequest(db, lease, this.clock.now());
         log.info({ released }, 'request released at stop');
@@ -251,11 +276,34 @@ export class Worker {
   /** Extends the lease; on losing it, aborts the build so that nothing more is written. */
   private async renew(job: Job): Promise<boolean> {
     const held = await renewLease(this.deps.databases.main.db, job.lease, this.clock.now(), this.settings.leaseMs);
-    if (!held) this.abort(job, 'lease-lost');
+    if (!held) await this.lost(job);
     return held;
   }
 
-  private abort(job: Job, reason: 'stop' | 'lease-lost'): void {
+  /** Writes the build's progress; when the request is no longer this attempt's, stops the build. */
+  private async checkpoint(job: Job): Promise<void> {
+    if (job.controller.signal.aborted) return;
+    if (!(await recordProgress(this.deps.databases.main.db, job.lease, job.progress))) await this.lost(job);
+  }
+
+  /** The request is no longer this attempt's: cancelled at the requester's ask, or reaped and retried. */
+  private async lost(job: Job): Promise<void> {
+    const status = await requestStatusOf(this.deps.databases.main.db, job.lease.row.tag, job.lease.row.request_id);
+    this.abort(job, status === RequestStatus.CANCELLED ? 'cancelled' : 'lease-lost');
+  }
+
+  /**
+   * Deletes what a cancelled build stored. Only while the request is still CANCELLED: a submission
+   * made since restarts it under the same keys, and its build's artefacts must stay.
+   */
+  private async discard(job: Job, log: Logger): Promise<void> {
+    const { row } = job.lease;
+    if ((await requestStatusOf(this.deps.databases.main.db, row.tag, row.request_id)) !== RequestStatus.CANCELLED) return;
+    for (const key of new Set(job.written)) await this.deps.store.delete(this.deps.config.container, key);
+    log.info({ deleted: job.written.length, rows: job.progress.rows }, 'request cancelled: build stopped, its artefacts deleted');
+  }
+
+  private abort(job: Job, reason: AbortReason): void {
     if (job.controller.signal.aborted) return;
     job.abortedFor = reason;
     job.controller.abort(reason === 'stop' ? new WorkerStopping('the worker is stopping') : new LeaseLostError());

@@ -111,7 +111,7 @@ for (const dialect of dialects) {
         const { count, jobs } = res.json().result;
         assert.equal(count, 5);
         assert.equal(jobs.length, 1);
-        assert.deepEqual(Object.keys(jobs[0]).sort(), ['attempts', 'datasetConfig', 'dataset', 'downloadUrls', 'expiresAt', 'jobStats', 'lastUpdated', 'requestId', 'requestedBy', 'requestedChannel', 'status', 'tag'].sort());
+        assert.deepEqual(Object.keys(jobs[0]).sort(), ['attempts', 'datasetConfig', 'dataset', 'downloadUrls', 'expiresAt', 'jobStats', 'lastUpdated', 'progress', 'requestId', 'requestedBy', 'requestedChannel', 'status', 'tag'].sort());
       });
       test('an unknown tag is an empty list', async () => {
         const res = await get('/dataset/v1/request/list/nothing-here');

@@ -1,7 +1,7 @@
 // On-demand requests: submit, read, list (channel) and search (admin). Handlers stay thin.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { listRequestsOfTag, readRequest, searchAllRequests, submitRequest, type RequestContext } from '../../requests/request.service.js';
+import { cancelRequestOf, listRequestsOfTag, readRequest, searchAllRequests, submitRequest, type RequestContext } from '../../requests/request.service.js';
 import { ApiId, okEnvelope } from '../envelope.js';
 import { ChannelHeaders, Envelope, ErrorEnvelope, JobStatus, MAX_OFFSET, MsgParams, RequiredSafeId, SafeId, Status } from '../schemas.js';
 
@@ -51,6 +51,20 @@ export const requestRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox =>
       response: { 200: Envelope(JobStatus), ...errors },
     },
     handler: async (request) => okEnvelope(request, await readRequest(ctx, request.caller, request.params.tag, request.query.requestId)),
+  });
+
+  app.post('/dataset/v1/request/cancel/:tag', {
+    config: { apiId: ApiId.cancel, auth: 'requests' },
+    schema: {
+      summary: 'Cancel a request (beyond Sunbird): a SUBMITTED one at once, a PROCESSING one within about a second, its partial files deleted',
+      description: 'Same authorization as read. A final request (SUCCESS, FAILED, CANCELLED, EXPIRED) → 409 naming its status; unknown → 404. CANCELLED is final; submitting the same request again starts it afresh.',
+      tags: ['on-demand'],
+      headers: ChannelHeaders,
+      params: Type.Object({ tag: RequiredSafeId('the tag given at submit') }),
+      querystring: Type.Object({ requestId: RequiredSafeId('the requestId returned by submit') }),
+      response: { 200: Envelope(JobStatus), ...errors, 409: ErrorEnvelope },
+    },
+    handler: async (request) => okEnvelope(request, await cancelRequestOf(ctx, request.caller, request.params.tag, request.query.requestId)),
   });
 
   app.get('/dataset/v1/request/list/:tag', {

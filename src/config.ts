@@ -72,6 +72,10 @@ export interface Config {
   readonly maxLeaseLosses: number;
   /** EXHAUST_MAX_RUNNING_PER_CHANNEL — requests of one channel built at once while other channels wait. Default 2. */
   readonly maxRunningPerChannel: number;
+  /** EXHAUST_RETENTION_DAYS — how long a SUCCESS request's artefacts are kept after it completed, days (a decimal, > 0). Default 7. */
+  readonly retentionDays: number;
+  /** EXHAUST_SWEEP_INTERVAL_SECONDS — pause between two rounds of the sweeper, seconds. Default 300. */
+  readonly sweepIntervalSeconds: number;
   /** EXHAUST_STANDARD_DATASETS — datasets of the standard (per-channel) exhaust, comma-separated. Default raw,summary,summary-rollup,summary-channel-exhaust. */
   readonly standardDatasets: readonly string[];
   /** EXHAUST_PUBLIC_DATASETS — datasets of the public exhaust, comma-separated. Default summary-rollup,public-summary-rollup. */
@@ -131,6 +135,8 @@ export function loadConfig(env: Env = process.env): Config {
     leaseSeconds: check(() => integer(read, 'EXHAUST_LEASE_SECONDS', 60, 5, 3600), 60),
     maxLeaseLosses: check(() => integer(read, 'EXHAUST_MAX_LEASE_LOSSES', 5, 1, 100), 5),
     maxRunningPerChannel: check(() => integer(read, 'EXHAUST_MAX_RUNNING_PER_CHANNEL', 2, 1, 1000), 2),
+    retentionDays: check(() => days(read, 'EXHAUST_RETENTION_DAYS', 7), 7),
+    sweepIntervalSeconds: check(() => integer(read, 'EXHAUST_SWEEP_INTERVAL_SECONDS', 300, 1, 86_400), 300),
     ...exhaustSettings(read, check, serviceUrl),
     demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
     signIn: signInSettings(read, check, serviceUrl),
@@ -161,6 +167,17 @@ function datasetList(name: string, value: string): readonly string[] {
     throw new ConfigError(`${name}=${JSON.stringify(value)} must be a comma-separated list of dataset ids (letters, digits, _ . -)`);
   }
   return Object.freeze([...new Set(ids)]);
+}
+
+/** A number of days > 0, decimals allowed (0.0001 keeps reports for about 9 s: tests, demos); at most 100 years. */
+function days(read: Read, name: string, fallback: number): number {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > 36_500) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number of days greater than 0 (e.g. 7 or 0.5)`);
+  }
+  return value;
 }
 
 function demoSwitch(raw: string | undefined): boolean {

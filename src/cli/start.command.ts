@@ -4,6 +4,7 @@ import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { formatDemoSession } from '../demo/demo-session.js';
 import { loadDemoIfEmpty } from '../demo/first-run.js';
 import { closeServices, openServices } from '../services.js';
+import { Sweeper } from '../sweeper/sweeper.js';
 import { Worker } from '../worker/worker.js';
 import { UsageError } from './usage-error.js';
 
@@ -26,6 +27,8 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
   const { logger } = services;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let worker: Worker | undefined;
+  // Runs where workers run: deletes expired reports and what failed, cancelled or dead builds left.
+  let sweeper: Sweeper | undefined;
   try {
     if (what.migrate) {
       await migrateToLatest(services.databases.main);
@@ -46,10 +49,13 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
     if (what.worker) {
       worker = new Worker(services);
       worker.start();
+      sweeper = new Sweeper(services);
+      sweeper.start();
     }
   } catch (error) {
     await app?.close();
     await worker?.stop();
+    await sweeper?.stop();
     await closeServices(services);
     throw error;
   }
@@ -59,7 +65,7 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
-  await Promise.all([app?.close(), worker?.stop()]);
+  await Promise.all([app?.close(), worker?.stop(), sweeper?.stop()]);
   await closeServices(services);
   logger.info('stopped');
   return 0;

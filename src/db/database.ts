@@ -40,6 +40,15 @@ export interface JobRequestTable {
   next_attempt_at: number;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** The sweeper's claim (sweeper/sweeper.ts), as a lease: who holds it, and until when (epoch ms). */
+  sweep_owner: Generated<string | null>;
+  sweep_until: Generated<number | null>;
+  /**
+   * `last_updated` as it was when the sweeper removed a FAILED or CANCELLED request's artefacts: the
+   * mark holds while `last_updated` still equals it, so any later change (a resubmission, a new
+   * attempt) makes the request due for a sweep again without anyone resetting the mark.
+   */
+  swept_as_of: Generated<number | null>;
 }
 
 export interface DatasetMetadataTable {

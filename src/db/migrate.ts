@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_batch_mentors.js';
 import * as m0005 from './migrations/0005_signin_links.js';
 import * as m0006 from './migrations/0006_claims.js';
 import * as m0007 from './migrations/0007_progress.js';
+import * as m0008 from './migrations/0008_sweep.js';
 
 // A static list (not a folder scan) so migrations load the same under tsx, a bundle or tests.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_signin_links': m0005,
   '0006_claims': m0006,
   '0007_progress': m0007,
+  '0008_sweep': m0008,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */

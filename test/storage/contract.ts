@@ -219,6 +219,16 @@ export function blobStoreContract(name: string, open: () => Promise<StoreUnderTe
       assert.equal(Buffer.from(res.bytes).toString(), 'the good version');
     });
 
+    test('sweepIncomplete: finished and failed uploads leave nothing to sweep, and objects are never touched', async () => {
+      await store.put(container, 'sweep/whole.zip', text('whole'));
+      const failing = generatedBody(8 * MiB, 'sweep-fails', 6 * MiB);
+      await assert.rejects(store.put(container, 'sweep/broken.zip', failing.body), /the body failed midway/);
+      // Everything counts as idle an hour from now: only a temporary upload left behind would go.
+      assert.equal((await store.sweepIncomplete(container, s.now() + 3600_000)).removed, 0);
+      assert.equal((await store.sweepIncomplete(`${container}-none`, s.now() + 3600_000)).removed, 0);
+      assert.deepEqual(await keys('sweep/'), ['sweep/whole.zip']);
+    });
+
     test('delete removes the object; deleting a missing key is no error', async () => {
       const key = 'delete/me.zip';
       await store.put(container, key, text('short-lived'));

@@ -2,7 +2,7 @@
 // (read-only, one blob) signed with the account key from the connection string.
 import { BlobSASPermissions, BlobServiceClient, type ContainerClient, RestError } from '@azure/storage-blob';
 import type { Readable } from 'node:stream';
-import type { BlobEntry, BlobStore } from '../blob-store.js';
+import type { BlobEntry, BlobStore, SweptUploads } from '../blob-store.js';
 import { isSafeKey } from '../local/local-blob-store.js';
 import { countingStream } from '../counting-stream.js';
 
@@ -74,6 +74,14 @@ export class AzureBlobStore implements BlobStore {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
+  }
+
+  /**
+   * Nothing to do: a failed or abandoned upload leaves only uncommitted blocks, which nobody sees and
+   * which Azure discards by itself 7 days after they were staged.
+   */
+  async sweepIncomplete(): Promise<SweptUploads> {
+    return { removed: 0 };
   }
 
   private container(name: string): ContainerClient {

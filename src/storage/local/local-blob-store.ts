@@ -2,12 +2,12 @@
 // are HMAC links served by the API itself (GET /download/<container>/<key>).
 import { createHmac, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sameSecret } from '../../secrets.js';
-import type { BlobEntry, BlobStore } from '../blob-store.js';
+import type { BlobEntry, BlobStore, SweptUploads } from '../blob-store.js';
 
 /** A stored object opened for download: size and date as of opening, bytes read from that very file. */
 export interface OpenedBlob {
@@ -39,8 +39,9 @@ export class LocalBlobStore implements BlobStore {
 
   async put(container: string, key: string, body: Readable): Promise<{ size: number }> {
     const target = this.pathOf(container, key);
-    // Written beside the container, then renamed: a crash never leaves a half file under a real key.
-    const temporary = join(this.root, '.tmp', `${randomUUID()}.part`);
+    // Written beside the container, then renamed: a crash never leaves a half file under a real key,
+    // only a part file, which sweepIncomplete removes.
+    const temporary = join(this.temporaryDir(container), `${randomUUID()}.part`);
     await mkdir(dirname(temporary), { recursive: true });
     try {
       await pipeline(body, createWriteStream(temporary));
@@ -116,9 +117,51 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.pathOf(container, key), { force: true });
   }
 
+  /**
+   * Removes the part files of uploads to `container` not written to since `idleBefore`: a live
+   * upload writes as its body streams in, so such a file's writer died. Part files of the layout
+   * before (`.tmp/<uuid>.part`, for any container) go too.
+   */
+  async sweepIncomplete(container: string, idleBefore: number): Promise<SweptUploads> {
+    let removed = 0;
+    let bytes = 0;
+    for (const dir of [this.temporaryDir(container), join(this.root, '.tmp')]) {
+      for (const name of await partFiles(dir)) {
+        const path = join(dir, name);
+        const info = await stat(path).catch(ignoreMissing);
+        if (!info?.isFile() || info.mtimeMs >= idleBefore) continue;
+        // Another process sweeping at the same time may have taken it first: only one counts it.
+        if ((await unlink(path).then(() => true, ignoreMissing)) !== true) continue;
+        removed += 1;
+        bytes += info.size;
+      }
+    }
+    return { removed, bytes };
+  }
+
+  private temporaryDir(container: string): string {
+    if (!isSafeKey(container) || container.includes('/')) throw new Error(`unsafe container name ${container}`);
+    return join(this.root, '.tmp', container);
+  }
+
   private signature(container: string, key: string, expires: number): string {
     return createHmac('sha256', this.signingKey).update(`${container}/${key}\n${expires}`).digest('hex');
   }
+}
+
+async function partFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.part')).map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** A file another process removed meanwhile is no error: undefined instead. */
+function ignoreMissing(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw error;
 }
 
 async function walk(base: string, dir: string): Promise<string[]> {

@@ -1,18 +1,21 @@
 // S3 and S3-compatible servers (AWS, MinIO, Ceph RGW, Swift s3api). Containers are buckets, created
 // on first upload; signed URLs are SigV4 presigned GETs.
 import {
+  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import type { BlobEntry, BlobStore } from '../blob-store.js';
+import type { BlobEntry, BlobStore, SweptUploads } from '../blob-store.js';
 import { countingStream } from '../counting-stream.js';
 import { isSafeKey } from '../local/local-blob-store.js';
 
@@ -131,8 +134,69 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Aborts the multipart uploads to `container` that a dead writer left incomplete: started before
+   * `idleBefore`, and no part uploaded since. S3 keeps (and bills) their parts until they are
+   * aborted; a live upload sends a part every 5 MiB of its body, so it is never taken for dead.
+   */
+  async sweepIncomplete(container: string, idleBefore: number): Promise<SweptUploads> {
+    let removed = 0;
+    let bytes = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: container, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      } catch (error) {
+        if (errorName(error) === 'NoSuchBucket') break;
+        throw error;
+      }
+      for (const upload of page.Uploads ?? []) {
+        const { Key, UploadId, Initiated } = upload;
+        if (Key === undefined || UploadId === undefined || Initiated === undefined || Initiated.getTime() >= idleBefore) continue;
+        const parts = await this.partsOf(container, Key, UploadId);
+        if (parts === undefined || parts.lastWritten >= idleBefore) continue;
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: container, Key, UploadId }));
+        } catch (error) {
+          // Completed, or aborted by another process sweeping at the same time: not ours to count.
+          if (errorName(error) === 'NoSuchUpload') continue;
+          throw error;
+        }
+        removed += 1;
+        bytes += parts.bytes;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+    return { removed, bytes };
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
+  }
+
+  /** The bytes of an incomplete upload's parts and when the last one came; undefined when the upload is gone. */
+  private async partsOf(bucket: string, key: string, uploadId: string): Promise<{ bytes: number; lastWritten: number } | undefined> {
+    let bytes = 0;
+    let lastWritten = 0;
+    let marker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }));
+      } catch (error) {
+        if (errorName(error) === 'NoSuchUpload') return undefined;
+        throw error;
+      }
+      for (const part of page.Parts ?? []) {
+        bytes += part.Size ?? 0;
+        lastWritten = Math.max(lastWritten, part.LastModified?.getTime() ?? 0);
+      }
+      marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+    } while (marker !== undefined);
+    return { bytes, lastWritten };
   }
 
   /** Creates the bucket once per process when it is missing. */

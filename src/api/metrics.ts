@@ -1,10 +1,12 @@
-// Prometheus metrics: requests by route and status, latency, and the request table by status.
+// Prometheus metrics: requests by route and status, latency, the request table by status, and the
+// requests' life (build time, cancelled, expired, swept bytes: request-metrics.ts).
 // One Registry per app, so several apps in one process (tests) never collide.
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Tables } from '../db/database.js';
 import { requestStatuses } from '../requests/request.js';
+import { registerRequestMetrics } from './request-metrics.js';
 
 export function installMetrics(app: FastifyInstance, db: Kysely<Tables>): void {
   const registry = new Registry();
@@ -35,6 +37,8 @@ export function installMetrics(app: FastifyInstance, db: Kysely<Tables>): void {
       for (const status of requestStatuses) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
     },
   });
+
+  registerRequestMetrics(registry, db);
 
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: label values stay few.

@@ -175,6 +175,7 @@ export interface Tables {
   record_attempt: RecordAttemptTable;
   record_consent: RecordConsentTable;
   signin_link: SigninLinkTable;
+  service_counter: ServiceCounterTable;
 }
 
 export interface SigninLinkTable {
@@ -188,6 +189,11 @@ export interface SigninLinkTable {
   expires_at: number;
   /** When it was used; a used link opens nothing more. */
   used_on: number | null;
+}
+
+export interface ServiceCounterTable {
+  name: string;
+  value: number;
 }
 
 export interface Database {

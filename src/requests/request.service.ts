@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Caller } from '../auth/caller.js';
 import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED } from '../auth/entitlement.js';
+import { addToCounter, CounterName } from '../db/counters.js';
 import type { Tables } from '../db/database.js';
 import { batchIdsOf } from '../datasets/collection/collection-config.js';
 import { checkDatasetConfig, onDemandDataset } from '../datasets/dataset.service.js';
@@ -118,6 +119,7 @@ export async function cancelRequestOf(ctx: RequestContext, caller: Caller, tag: 
     const current = (await findRequest(ctx.db, stored, requestId)) ?? row;
     throw conflict(`the request is ${current.status}: only a SUBMITTED or PROCESSING request can be cancelled`);
   }
+  await addToCounter(ctx.db, CounterName.cancelled, 1);
   return toJobStatus((await findRequest(ctx.db, stored, requestId))!, ctx.sign);
 }
 

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { addToCounter, CounterName } from '../db/counters.js';
 import { isOutage } from '../outage.js';
 import { SAFE_ID } from '../requests/request.js';
 import {
@@ -161,6 +162,8 @@ export class Sweeper {
       result.removedUploads += swept.removed;
       result.removedUploadBytes += swept.bytes ?? 0;
     }
+    await addToCounter(this.deps.databases.main.db, CounterName.expired, result.expiredRequests);
+    await addToCounter(this.deps.databases.main.db, CounterName.sweptBytes, result.deletedBytes + result.removedUploadBytes);
     const { failedRequests, ...done } = result;
     if (Object.values(done).some((n) => n > 0)) this.log.info({ ...result, ms: Date.now() - started }, 'swept storage');
     if (failedRequests > 0) this.log.warn({ failedRequests }, 'some artefacts could not be deleted; they are tried again once their claim runs out');

@@ -1,7 +1,7 @@
 // The sweeper removes the temporary uploads of writers that died — the local store's part files and
 // S3's incomplete multipart uploads — once nothing was written to them for a lease, and never a live one.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -66,7 +66,11 @@ describe('temporary uploads: local store', () => {
     }
     const upload = t.services.store.put(container, 'live/report.zip', Readable.from(body(), { objectMode: false }));
     await paused.reached;
-    assert.equal(readdirSync(tmp(container)).filter((name) => name.endsWith('.part') && name !== 'alive.part').length, 1, 'the upload writes a part file');
+    // The first chunk is read before the part file is surely on disk (the file opens asynchronously):
+    // wait for it, at most a few seconds.
+    const partFiles = () => (existsSync(tmp(container)) ? readdirSync(tmp(container)) : []).filter((name) => name.endsWith('.part') && name !== 'alive.part');
+    for (let tries = 0; partFiles().length === 0 && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(partFiles().length, 1, 'the upload writes a part file');
     assert.equal((await new Sweeper(t.services).runOnce()).removedUploads, 0);
     paused.open();
     assert.deepEqual(await upload, { size: 23 });

@@ -32,8 +32,11 @@ function scraped(registry: Registry, name: string, help: string, type: 'counter'
 }
 
 export function registerRequestMetrics(registry: Registry, db: Kysely<Tables>): void {
+  // A scrape asks every metric at once: the counters' one query is shared by the three of them.
+  let reading: Promise<Map<string, number>> | undefined;
+  const counters = () => (reading ??= readCounters(db).finally(() => setImmediate(() => (reading = undefined))));
   const counter = (name: string, help: string, counterName: CounterName) =>
-    scraped(registry, name, help, 'counter', async () => [{ value: (await readCounters(db)).get(counterName) ?? 0 }]);
+    scraped(registry, name, help, 'counter', async () => [{ value: (await counters()).get(counterName) ?? 0 }]);
   counter('exhaust_requests_cancelled_total', 'Requests cancelled at their requester\'s ask', CounterName.cancelled);
   counter('exhaust_requests_expired_total', 'Reports deleted after EXHAUST_RETENTION_DAYS (requests now EXPIRED)', CounterName.expired);
   counter('exhaust_swept_bytes_total', 'Bytes the sweeper deleted: expired reports, leftovers of failed or cancelled requests, dead uploads', CounterName.sweptBytes);

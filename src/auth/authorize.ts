@@ -8,7 +8,7 @@ import { clientError, forbidden } from '../errors.js';
 import { sameSecret } from '../secrets.js';
 import type { Caller } from './caller.js';
 import { isConsumerAuthorized } from './consumer-channel.js';
-import { grantOnDemand, grantStandard, NOT_AUTHORIZED } from './entitlement.js';
+import { grantOnDemand, grantStandard, requireOrganisation } from './entitlement.js';
 import type { PersonFinder } from './identify.js';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -51,7 +51,7 @@ export async function authorizeCaller(deps: AuthorizeDeps, headers: Headers, acc
     if (access === 'standard-exhaust') grantStandard(person, channel, signIn.standardRoles, signIn.superAdminChannel);
     else if (access === 'requests') grantOnDemand(person, channel, signIn.ondemandRoles);
     // Submit: the organisation now, the roles once the body names the dataset (request.service).
-    else if (person.rootOrg.id.toLowerCase() !== channel.toLowerCase()) throw forbidden(NOT_AUTHORIZED);
+    else requireOrganisation(person, channel);
     return { path: 'user', channel, person };
   }
   const consumer = header(headers, 'x-consumer-id') ?? '';

@@ -23,11 +23,19 @@ export interface Grant {
  * root org id as X-Channel-ID in any case), and one of their roles is among `allowed`.
  */
 export function grantOnDemand(person: Person, channel: string, allowed: readonly string[]): Grant {
-  if (person.rootOrg.id.toLowerCase() !== channel.toLowerCase()) throw forbidden(NOT_AUTHORIZED);
+  requireOrganisation(person, channel);
   const roles = person.roles.filter((role) => allowed.includes(role));
   if (roles.length === 0) throw forbidden(NOT_AUTHORIZED);
   return { roles, batchScoped: roles.every((role) => role === MENTOR_ROLE) };
 }
+
+/** The person's root org is the channel (case-insensitive), else `You are not authorized.`. */
+export function requireOrganisation(person: Person, channel: string): void {
+  if (person.rootOrg.id.toLowerCase() !== channel.toLowerCase()) throw forbidden(NOT_AUTHORIZED);
+}
+
+/** Whether one of the person's roles is among `allowed`. */
+export const holdsRole = (person: Person, allowed: readonly string[]) => person.roles.some((role) => allowed.includes(role));
 
 /**
  * Standard exhaust, Sunbird's rule: a role among `allowed`, and the channel is the root org's slug,
@@ -35,7 +43,7 @@ export function grantOnDemand(person: Person, channel: string, allowed: readonly
  * nobody a super admin (Sunbird let users whose root org has no channel through).
  */
 export function grantStandard(person: Person, channel: string, allowed: readonly string[], superAdminChannel: string | undefined): void {
-  if (!person.roles.some((role) => allowed.includes(role))) throw forbidden(NOT_AUTHORIZED);
+  if (!holdsRole(person, allowed)) throw forbidden(NOT_AUTHORIZED);
   const { slug, channel: orgChannel } = person.rootOrg;
   const ownChannel = slug !== undefined && slug !== '' && slug.toLowerCase() === channel.toLowerCase();
   const superAdmin = superAdminChannel !== undefined && orgChannel !== undefined && orgChannel !== '' && orgChannel === superAdminChannel;

@@ -29,9 +29,8 @@ export interface JobRequestTable {
   submission_attempts: number;
   /** Attempts since the last (re)submission whose worker died (lease expired): a budget of its own. */
   lease_losses: Generated<number>;
-  /** Progress of the build in course or last made: batches written, of how many, and rows written. */
+  /** Progress of the build in course or last made: batches written and rows written. */
   progress_batches_done: number | null;
-  progress_batches_total: number | null;
   progress_rows: number | null;
   /** AES-GCM ciphertext under EXHAUST_SECRET; null once the request is final. */
   encryption_key: string | null;

@@ -53,7 +53,7 @@ export async function toJobStatus(row: JobStatusRow, sign: LinkSigner): Promise<
     expiresAt: links.expiresAt,
     progress: {
       batchesDone: row.progress_batches_done ?? 0,
-      batchesTotal: row.progress_batches_total ?? batchIdsOf(datasetConfig).length,
+      batchesTotal: batchIdsOf(datasetConfig).length,
       rows: row.progress_rows ?? 0,
     },
   };

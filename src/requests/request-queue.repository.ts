@@ -7,7 +7,7 @@ import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Dialect } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
 import { MAX_ATTEMPTS, RequestStatus } from './request.js';
-import type { RequestRow } from './request.repository.js';
+import { JOB_STATUS_COLUMNS, type JobStatusRow, type RequestRow } from './request.repository.js';
 
 /** A claimed request and the claim itself. */
 export interface Lease {
@@ -112,14 +112,13 @@ export async function renewLease(db: Kysely<Tables>, lease: Lease, now: number, 
   return result.numUpdatedRows > 0n;
 }
 
-/** How far a build has come (see job-status.ts). */
+/** How far a build has come (see job-status.ts; the batches asked for are datasetConfig's). */
 export interface BuildProgress {
   batchesDone: number;
-  batchesTotal: number;
   rows: number;
 }
 
-const progressColumns = (p: BuildProgress) => ({ progress_batches_done: p.batchesDone, progress_batches_total: p.batchesTotal, progress_rows: p.rows });
+const progressColumns = (p: BuildProgress) => ({ progress_batches_done: p.batchesDone, progress_rows: p.rows });
 
 /**
  * Records how far the build has come. False when the request is no longer this attempt's (cancelled,
@@ -257,10 +256,10 @@ export const CANCELLED_MESSAGE = 'Cancelled at the requester\'s ask; submit it a
 /**
  * Cancels a SUBMITTED or PROCESSING request: CANCELLED (final), its key erased, its lease cleared.
  * A worker building it learns of it at its next progress checkpoint (its lease no longer holds) and
- * stops. Undefined when the request is not in a state that can be cancelled (or does not exist).
+ * stops. The cancelled row; undefined when the request is not in a state that can be cancelled.
  */
-export async function cancelRequest(db: Kysely<Tables>, tag: string, requestId: string, now: number): Promise<boolean> {
-  const result = await db
+export async function cancelRequest(db: Kysely<Tables>, tag: string, requestId: string, now: number): Promise<JobStatusRow | undefined> {
+  return db
     .updateTable('job_request')
     .set({
       status: RequestStatus.CANCELLED,
@@ -274,14 +273,8 @@ export async function cancelRequest(db: Kysely<Tables>, tag: string, requestId: 
     .where('tag', '=', tag)
     .where('request_id', '=', requestId)
     .where('status', 'in', [RequestStatus.SUBMITTED, RequestStatus.PROCESSING])
+    .returning(JOB_STATUS_COLUMNS)
     .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/** A request's status now, or undefined when there is no such request. */
-export async function requestStatusOf(db: Kysely<Tables>, tag: string, requestId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('job_request').select('status').where('tag', '=', tag).where('request_id', '=', requestId).executeTakeFirst();
-  return row?.status;
 }
 
 /** Narrows a write to the row this lease still holds. */

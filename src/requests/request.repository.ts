@@ -10,7 +10,6 @@ export type RequestRow = Selectable<JobRequestTable>;
 /** What a JobStatus answer is made of; lists read only these (a third fewer values per row). */
 export const JOB_STATUS_COLUMNS = [
   'progress_batches_done',
-  'progress_batches_total',
   'progress_rows',
   'request_id',
   'tag',
@@ -88,7 +87,6 @@ const insertOrRestart = preparedQuery(
       submission_attempts: 0,
       lease_losses: 0,
       progress_batches_done: null,
-      progress_batches_total: null,
       progress_rows: null,
       lease_owner: null,
       lease_expires_at: null,

@@ -115,12 +115,13 @@ export async function cancelRequestOf(ctx: RequestContext, caller: Caller, tag: 
   if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
     throw notFound('no job available with the given request_id and tag');
   }
-  if (!(await cancelStored(ctx.db, stored, requestId, ctx.clock.now()))) {
+  const cancelled = await cancelStored(ctx.db, stored, requestId, ctx.clock.now());
+  if (!cancelled) {
     const current = (await findRequest(ctx.db, stored, requestId)) ?? row;
     throw conflict(`the request is ${current.status}: only a SUBMITTED or PROCESSING request can be cancelled`);
   }
   await addToCounter(ctx.db, CounterName.cancelled, 1);
-  return toJobStatus((await findRequest(ctx.db, stored, requestId))!, ctx.sign);
+  return toJobStatus(cancelled, ctx.sign);
 }
 
 export async function listRequestsOfTag(

@@ -5,7 +5,6 @@ import { DataError, DataErrorMessage, type DatasetBuilder, type ReportRequest } 
 import { artefactDay, artefactKey, writeArtefact } from '../export/artefact.js';
 import type { RequestRow } from '../requests/request.repository.js';
 import type { BuildProgress } from '../requests/request-queue.repository.js';
-import { batchIdsOf } from '../datasets/collection/collection-config.js';
 import { SAFE_ID, SAFE_ID_MAX } from '../requests/request.js';
 import { openSecret } from '../secrets.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -45,7 +44,6 @@ export async function buildRequest(ctx: BuildContext, row: RequestRow, signal: A
     datasetConfig: JSON.parse(row.request_data) as Record<string, unknown>,
     day: artefactDay(row.dt_job_submitted, ctx.config.timeZone),
   };
-  ctx.progress.batchesTotal = batchIdsOf(request.datasetConfig).length;
   const keys: string[] = [];
   for await (const report of builder.reports({ database: ctx.reportDatabase, timeZone: ctx.config.timeZone }, request)) {
     signal.throwIfAborted();

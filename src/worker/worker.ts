@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { DataError, type DatasetBuilder } from '../datasets/dataset.js';
 import { builders as registeredBuilders } from '../datasets/registry.js';
 import { RequestStatus } from '../requests/request.js';
+import { findRequest } from '../requests/request.repository.js';
 import {
   claimRequest,
   completeRequest,
@@ -16,7 +17,6 @@ import {
   recordProgress,
   releaseRequest,
   renewLease,
-  requestStatusOf,
   type BuildProgress,
 } from '../requests/request-queue.repository.js';
 import { isOutage } from '../outage.js';
@@ -201,7 +201,7 @@ export class Worker {
     const owner = `${this.id}#${++this.claims}`;
     const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs, this.deps.config.maxRunningPerChannel);
     if (!lease) return undefined;
-    const job = { lease, controller: new AbortController(), progress: { batchesDone: 0, batchesTotal: 0, rows: 0 }, written: [] } as Partial<Job> as Job;
+    const job = { lease, controller: new AbortController(), progress: { batchesDone: 0, rows: 0 }, written: [] } as Partial<Job> as Job;
     this.jobs.add(job);
     job.done = this.run(job).finally(() => {
       this.jobs.delete(job);
@@ -288,8 +288,8 @@ export class Worker {
 
   /** The request is no longer this attempt's: cancelled at the requester's ask, or reaped and retried. */
   private async lost(job: Job): Promise<void> {
-    const status = await requestStatusOf(this.deps.databases.main.db, job.lease.row.tag, job.lease.row.request_id);
-    this.abort(job, status === RequestStatus.CANCELLED ? 'cancelled' : 'lease-lost');
+    const current = await findRequest(this.deps.databases.main.db, job.lease.row.tag, job.lease.row.request_id);
+    this.abort(job, current?.status === RequestStatus.CANCELLED ? 'cancelled' : 'lease-lost');
   }
 
   /**
@@ -298,7 +298,7 @@ export class Worker {
    */
   private async discard(job: Job, log: Logger): Promise<void> {
     const { row } = job.lease;
-    if ((await requestStatusOf(this.deps.databases.main.db, row.tag, row.request_id)) !== RequestStatus.CANCELLED) return;
+    if ((await findRequest(this.deps.databases.main.db, row.tag, row.request_id))?.status !== RequestStatus.CANCELLED) return;
     for (const key of new Set(job.written)) await this.deps.store.delete(this.deps.config.container, key);
     log.info({ deleted: job.written.length, rows: job.progress.rows }, 'request cancelled: build stopped, its artefacts deleted');
   }

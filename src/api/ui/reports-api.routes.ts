@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Caller } from '../../auth/caller.js';
-import { grantOnDemand } from '../../auth/entitlement.js';
+import { grantOnDemand, holdsRole } from '../../auth/entitlement.js';
 import { listDatasets } from '../../datasets/dataset.repository.js';
 import { parseJson } from '../../datasets/dataset.service.js';
 import { builders } from '../../datasets/registry.js';
@@ -59,8 +59,7 @@ export const reportsApiRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox
       .filter((row) => builders.has(row.dataset_id) && REPORT_TYPES[row.dataset_id])
       .filter((row) => {
         const roles = parseJson<string[]>(row.authorized_roles) ?? [];
-        const allowed = roles.length > 0 ? roles : ctx.ondemandRoles;
-        return person.roles.some((role) => allowed.includes(role));
+        return holdsRole(person, roles.length > 0 ? roles : ctx.ondemandRoles);
       })
       .map((row) => ({ dataset: row.dataset_id, ...REPORT_TYPES[row.dataset_id]! }));
     return okEnvelope(request, { reports });

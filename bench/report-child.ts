@@ -41,7 +41,7 @@ async function build(batchId: string, channel: string, requestedBy: string): Pro
         // A new request has no artefacts: nothing to sign.
         sign: async () => ({ urls: [], expiresAt: 0 }),
       },
-      { path: 'consumer', channel },
+      { path: 'consumer', channel, consumer: 'bench' },
       { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } },
     );
     const worker = new Worker(services, { concurrency: 1 });

@@ -88,6 +88,10 @@ export interface Config {
   readonly publicMaxAgeMonths: number;
   /** EXHAUST_CDN_URL — base of public exhaust links (`<base>/<key>`), the root of the public container. Default <publicUrl>/public-files. */
   readonly cdnUrl: string;
+  /** EXHAUST_WEBHOOK_ALLOW_PRIVATE — let webhooks reach loopback and private addresses (a test receiver, an internal service). Default false. */
+  readonly webhookAllowPrivate: boolean;
+  /** EXHAUST_WEBHOOK_TIMEOUT_SECONDS — how long a webhook delivery waits for its answer, seconds. Default 10. */
+  readonly webhookTimeoutSeconds: number;
   /** EXHAUST_DEMO — load the first-run demo into an empty database at `exhaust start`. Default true; `0` disables. */
   readonly demo: boolean;
   /** The user path: who may act as a signed-in person, and how the person is known. */
@@ -138,7 +142,9 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: check(() => days(read, 'EXHAUST_RETENTION_DAYS', 7), 7),
     sweepIntervalSeconds: check(() => integer(read, 'EXHAUST_SWEEP_INTERVAL_SECONDS', 300, 1, 86_400), 300),
     ...exhaustSettings(read, check, serviceUrl),
-    demo: check(() => demoSwitch(read('EXHAUST_DEMO')), true),
+    webhookAllowPrivate: check(() => onOff(read, 'EXHAUST_WEBHOOK_ALLOW_PRIVATE', false), false),
+    webhookTimeoutSeconds: check(() => integer(read, 'EXHAUST_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120), 10),
+    demo: check(() => onOff(read, 'EXHAUST_DEMO', true), true),
     signIn: signInSettings(read, check, serviceUrl),
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -180,11 +186,12 @@ function days(read: Read, name: string, fallback: number): number {
   return value;
 }
 
-function demoSwitch(raw: string | undefined): boolean {
-  if (raw === undefined) return true;
+function onOff(read: Read, name: string, fallback: boolean): boolean {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
   if (/^(1|true)$/i.test(raw)) return true;
   if (/^(0|false)$/i.test(raw)) return false;
-  throw new ConfigError(`EXHAUST_DEMO=${JSON.stringify(raw)} must be 0, 1, true or false`);
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be 0, 1, true or false`);
 }
 
 function oneOf(name: string, value: string, allowed: string[]): string {

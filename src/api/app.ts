@@ -24,6 +24,7 @@ import { exhaustRoutes } from './routes/exhaust.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { publicFileRoutes } from './routes/public-files.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
+import { requestEventRoutes } from './routes/request-events.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
 
 export type AppDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'persons' | 'oidc' | 'logger' | 'clock'>;
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sign: linkSigner(deps),
   };
   await app.register(requestRoutes(ctx));
+  await app.register(requestEventRoutes(database.db));
   await app.register(reportsApiRoutes(ctx));
   await app.register(signinRoutes({ db: database.db, sessions, oidc: deps.oidc, persons: deps.persons }));
   await app.register(pageRoutes);
@@ -104,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(database.db));
   await app.register(recordRoutes(deps.databases, config));
   // The local store's signed links are served by the API itself; cloud stores serve their own.
-  if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock));
+  if (deps.store instanceof LocalBlobStore) await app.register(downloadRoutes(deps.store, clock, { db: database.db, container: config.container }));
   await app.register(exhaustRoutes({ config, store: deps.store, clock }));
   // Public exhaust links point at EXHAUST_CDN_URL; by default that is the service itself.
   if (deps.store instanceof LocalBlobStore) await app.register(publicFileRoutes(deps.store, config.publicContainer));

@@ -58,7 +58,7 @@ export async function authorizeCaller(deps: AuthorizeDeps, headers: Headers, acc
   if (!consumer || !(await isConsumerAuthorized(deps.db, consumer, channel))) {
     throw forbidden(`Given X-Consumer-ID='${consumer.slice(0, 200)}' and X-Channel-ID='${channel}' are not authorized`);
   }
-  return { path: 'consumer', channel };
+  return { path: 'consumer', channel, consumer };
 }
 
 /** Internal routes: `Authorization: Bearer <EXHAUST_ADMIN_TOKEN>`. Unset token → nobody is admin. */

@@ -2,6 +2,7 @@
 // text so that one statement serves SQLite and PostgreSQL alike.
 import type { Generated, Kysely } from 'kysely';
 import type { Dialect } from '../config.js';
+import type { WebhookDeliveryTable, WebhookTable } from '../webhooks/webhook.table.js';
 import type { RowStream } from './row-stream.js';
 
 export interface JobRequestTable {
@@ -175,6 +176,9 @@ export interface Tables {
   record_consent: RecordConsentTable;
   signin_link: SigninLinkTable;
   service_counter: ServiceCounterTable;
+  request_event: RequestEventTable;
+  webhook: WebhookTable;
+  webhook_delivery: WebhookDeliveryTable;
 }
 
 export interface SigninLinkTable {
@@ -188,6 +192,28 @@ export interface SigninLinkTable {
   expires_at: number;
   /** When it was used; a used link opens nothing more. */
   used_on: number | null;
+}
+
+/**
+ * The audit trail of a request, append-only (migration 0010): `status` events are written by the
+ * database on every status change; the others by the service, naming who acted.
+ */
+export interface RequestEventTable {
+  id: Generated<number>;
+  request_id: string;
+  /** The stored tag (`<tag>:<channel>`); null for a download (the link names the request only). */
+  tag: string | null;
+  channel: string | null;
+  /** submitted, cancel-requested, links-issued, downloaded, or status. */
+  kind: string;
+  /** The status it moved to (status events) or had (the others). */
+  status: string | null;
+  previous_status: string | null;
+  /** `consumer:<id>`, `user:<id>`, `admin`, or null for the service itself. */
+  actor: string | null;
+  /** The statusMessage at a status change, or what the action was; never a key or a signed link. */
+  message: string | null;
+  at: number;
 }
 
 export interface ServiceCounterTable {

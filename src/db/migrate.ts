@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_claims.js';
 import * as m0007 from './migrations/0007_progress.js';
 import * as m0008 from './migrations/0008_sweep.js';
 import * as m0009 from './migrations/0009_counters.js';
+import * as m0010 from './migrations/0010_request_events.js';
 
 // A static list (not a folder scan) so migrations load the same under tsx, a bundle or tests.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_progress': m0007,
   '0008_sweep': m0008,
   '0009_counters': m0009,
+  '0010_request_events': m0010,
 };
 
 /** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */

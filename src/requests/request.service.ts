@@ -1,7 +1,7 @@
 // Submit, read, list and search of on-demand requests. The caller's channel is already authorized;
 // a signed-in person's roles and batches are checked here, where the dataset and batches are known.
 import type { Kysely } from 'kysely';
-import type { Caller } from '../auth/caller.js';
+import { actorOf, type Caller } from '../auth/caller.js';
 import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED } from '../auth/entitlement.js';
 import { addToCounter, CounterName } from '../db/counters.js';
 import type { Tables } from '../db/database.js';
@@ -15,6 +15,7 @@ import { type Clock, isIsoDate, startOfDate, addDays } from '../time.js';
 import { type JobStatusResponse, toJobStatus } from './job-status.js';
 import { channelTag, RequestStatus, RESTARTABLE } from './request.js';
 import { requestIdOf } from './request-id.js';
+import { appendEvents, EventKind } from './request-event.repository.js';
 import { cancelRequest as cancelStored } from './request-queue.repository.js';
 import { findRequest, type JobStatusRow, listRequests, type Page, searchRequests, type SearchFilters, upsertRequest } from './request.repository.js';
 
@@ -79,7 +80,10 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
   // The same ask again the same day (the same requestId) is answered from its row, with neither a
   // write nor a key to seal; a FAILED one is restarted below. Racing submits meet in the upsert.
   const existing = await findRequest(ctx.db, tag, requestId);
-  if (existing && !RESTARTABLE.includes(existing.status as RequestStatus)) return toJobStatus(existing, ctx.sign);
+  if (existing && !RESTARTABLE.includes(existing.status as RequestStatus)) {
+    await appendEvents(ctx.db, [submitted(caller, existing, now, `the same request again: answered as it stands (${existing.status})`)]);
+    return withLinksRecorded(ctx, actorOf(caller), await toJobStatus(existing, ctx.sign));
+  }
   const row = await upsertRequest(ctx.db, {
     tag,
     requestId,
@@ -91,8 +95,20 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
     sealedKey: input.encryptionKey ? sealSecret(input.encryptionKey, ctx.storedKeysKey) : null,
     now,
   });
+  await appendEvents(ctx.db, [submitted(caller, row, now, existing ? `restarted: it was ${existing.status}` : 'a new request')]);
   return toJobStatus(row, ctx.sign);
 }
+
+const submitted = (caller: Caller, row: JobStatusRow, at: number, message: string) => ({
+  kind: EventKind.submitted,
+  requestId: row.request_id,
+  tag: row.tag,
+  channel: row.requested_channel,
+  status: row.status,
+  actor: actorOf(caller),
+  message,
+  at,
+});
 
 export async function readRequest(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusResponse> {
   const mentor = mentorOnly(ctx, caller);
@@ -101,7 +117,7 @@ export async function readRequest(ctx: RequestContext, caller: Caller, tag: stri
   if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
     throw notFound('no job available with the given request_id and tag');
   }
-  return toJobStatus(row, ctx.sign);
+  return withLinksRecorded(ctx, actorOf(caller), await toJobStatus(row, ctx.sign));
 }
 
 /**
@@ -115,11 +131,15 @@ export async function cancelRequestOf(ctx: RequestContext, caller: Caller, tag: 
   if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
     throw notFound('no job available with the given request_id and tag');
   }
-  const cancelled = await cancelStored(ctx.db, stored, requestId, ctx.clock.now());
+  const now = ctx.clock.now();
+  const cancelled = await cancelStored(ctx.db, stored, requestId, now);
+  const asked = { kind: EventKind.cancelRequested, requestId, tag: stored, channel: row.requested_channel, actor: actorOf(caller), at: now };
   if (!cancelled) {
     const current = (await findRequest(ctx.db, stored, requestId)) ?? row;
+    await appendEvents(ctx.db, [{ ...asked, status: current.status, message: `refused: the request is ${current.status}` }]);
     throw conflict(`the request is ${current.status}: only a SUBMITTED or PROCESSING request can be cancelled`);
   }
+  await appendEvents(ctx.db, [{ ...asked, status: cancelled.status, message: `cancelled (it was ${row.status})` }]);
   await addToCounter(ctx.db, CounterName.cancelled, 1);
   return toJobStatus(cancelled, ctx.sign);
 }
@@ -135,7 +155,7 @@ export async function listRequestsOfTag(
   const stored = channelTag(tag, caller.channel);
   if (mentor === undefined) {
     const { count, rows } = await listRequests(ctx.db, stored, status, page);
-    return { count, jobs: await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign))) };
+    return { count, jobs: await withLinksRecorded(ctx, actorOf(caller), await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign)))) };
   }
   // A mentor sees the tag's requests whose batches they may see: the tag is read whole (a tag holds
   // the requests of one batch or course, a few per day) and filtered here, so count stays exact.
@@ -146,7 +166,32 @@ export async function listRequestsOfTag(
     if (rows.length < SCAN_PAGE) break;
   }
   const pageRows = visible.slice(page.offset, page.offset + page.limit);
-  return { count: visible.length, jobs: await Promise.all(pageRows.map((r) => toJobStatus(r, ctx.sign))) };
+  return { count: visible.length, jobs: await withLinksRecorded(ctx, actorOf(caller), await Promise.all(pageRows.map((r) => toJobStatus(r, ctx.sign)))) };
+}
+
+/**
+ * Appends a links-issued event for each answer that carries signed links (who asked, how many, until
+ * when; never the links), in one statement, and hands the answers through.
+ */
+async function withLinksRecorded<T extends JobStatusResponse | JobStatusResponse[]>(ctx: RequestContext, actor: string, answer: T): Promise<T> {
+  const jobs = Array.isArray(answer) ? answer : [answer];
+  const at = ctx.clock.now();
+  await appendEvents(
+    ctx.db,
+    jobs
+      .filter((job) => job.downloadUrls.length > 0)
+      .map((job) => ({
+        kind: EventKind.linksIssued,
+        requestId: job.requestId,
+        tag: job.tag,
+        channel: job.requestedChannel,
+        status: job.status,
+        actor,
+        message: `${job.downloadUrls.length} ${job.downloadUrls.length === 1 ? 'link' : 'links'} valid until ${new Date(job.expiresAt).toISOString()}`,
+        at,
+      })),
+  );
+  return answer;
 }
 
 const SCAN_PAGE = 1000;
@@ -204,5 +249,5 @@ export async function searchAllRequests(ctx: RequestContext, input: SearchInput)
     filters.submittedBetween = [startOfDate(f.requestedDate, ctx.timeZone), startOfDate(addDays(f.requestedDate, 1), ctx.timeZone)];
   }
   const { count, rows } = await searchRequests(ctx.db, filters, { limit: input.limit ?? 10, offset: input.offset ?? 0 });
-  return { count, jobs: await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign))) };
+  return { count, jobs: await withLinksRecorded(ctx, 'admin', await Promise.all(rows.map((r) => toJobStatus(r, ctx.sign)))) };
 }

@@ -26,6 +26,7 @@ import { publicFileRoutes } from './routes/public-files.routes.js';
 import { recordRoutes } from './routes/records.routes.js';
 import { requestEventRoutes } from './routes/request-events.routes.js';
 import { requestRoutes } from './routes/requests.routes.js';
+import { webhookRoutes } from './routes/webhooks.routes.js';
 
 export type AppDeps = Pick<Services, 'config' | 'keys' | 'databases' | 'store' | 'persons' | 'oidc' | 'logger' | 'clock'>;
 
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   await app.register(requestRoutes(ctx));
   await app.register(requestEventRoutes(database.db));
+  await app.register(webhookRoutes({ db: database.db, clock, storedKeysKey: deps.keys.storedKeys, allowPrivate: config.webhookAllowPrivate }));
   await app.register(reportsApiRoutes(ctx));
   await app.register(signinRoutes({ db: database.db, sessions, oidc: deps.oidc, persons: deps.persons }));
   await app.register(pageRoutes);

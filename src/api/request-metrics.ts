@@ -32,7 +32,7 @@ function scraped(registry: Registry, name: string, help: string, type: 'counter'
 }
 
 export function registerRequestMetrics(registry: Registry, db: Kysely<Tables>): void {
-  // A scrape asks every metric at once: the counters' one query is shared by the three of them.
+  // A scrape asks every metric at once: the counters' one query is shared by all of them.
   let reading: Promise<Map<string, number>> | undefined;
   const counters = () => (reading ??= readCounters(db).finally(() => setImmediate(() => (reading = undefined))));
   const counter = (name: string, help: string, counterName: CounterName) =>
@@ -40,6 +40,11 @@ export function registerRequestMetrics(registry: Registry, db: Kysely<Tables>): 
   counter('exhaust_requests_cancelled_total', 'Requests cancelled at their requester\'s ask', CounterName.cancelled);
   counter('exhaust_requests_expired_total', 'Reports deleted after EXHAUST_RETENTION_DAYS (requests now EXPIRED)', CounterName.expired);
   counter('exhaust_swept_bytes_total', 'Bytes the sweeper deleted: expired reports, leftovers of failed or cancelled requests, dead uploads', CounterName.sweptBytes);
+  scraped(registry, 'exhaust_webhook_deliveries_total', 'Webhook delivery attempts by outcome: delivered (2xx), failed (retried later), abandoned (a day of failures, or a refused address)', 'counter', async () => {
+    const values = await counters();
+    const outcomes = { delivered: CounterName.webhookDelivered, failed: CounterName.webhookFailed, abandoned: CounterName.webhookAbandoned };
+    return Object.entries(outcomes).map(([outcome, name]) => ({ labels: { outcome }, value: values.get(name) ?? 0 }));
+  });
 
   scraped(registry, 'exhaust_request_build_seconds', 'Time from claim to SUCCESS of the last build of each request, by dataset', 'histogram', async () => {
     const rows = await db

@@ -5,6 +5,7 @@ import { formatDemoSession } from '../demo/demo-session.js';
 import { loadDemoIfEmpty } from '../demo/first-run.js';
 import { closeServices, openServices } from '../services.js';
 import { Sweeper } from '../sweeper/sweeper.js';
+import { WebhookDeliverer } from '../webhooks/deliverer.js';
 import { Worker } from '../worker/worker.js';
 import { UsageError } from './usage-error.js';
 
@@ -29,6 +30,8 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
   let worker: Worker | undefined;
   // Runs where workers run: deletes expired reports and what failed, cancelled or dead builds left.
   let sweeper: Sweeper | undefined;
+  // Runs where workers run too: delivers the completion webhooks.
+  let deliverer: WebhookDeliverer | undefined;
   try {
     if (what.migrate) {
       await migrateToLatest(services.databases.main);
@@ -51,11 +54,14 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
       worker.start();
       sweeper = new Sweeper(services);
       sweeper.start();
+      deliverer = new WebhookDeliverer(services);
+      deliverer.start();
     }
   } catch (error) {
     await app?.close();
     await worker?.stop();
     await sweeper?.stop();
+    await deliverer?.stop();
     await closeServices(services);
     throw error;
   }
@@ -65,7 +71,7 @@ export async function startCommand(_args: string[], what: StartWhat): Promise<nu
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
-  await Promise.all([app?.close(), worker?.stop(), sweeper?.stop()]);
+  await Promise.all([app?.close(), worker?.stop(), sweeper?.stop(), deliverer?.stop()]);
   await closeServices(services);
   logger.info('stopped');
   return 0;

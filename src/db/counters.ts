@@ -7,6 +7,10 @@ export const CounterName = {
   cancelled: 'requests_cancelled',
   expired: 'requests_expired',
   sweptBytes: 'swept_bytes',
+  /** Webhook deliveries by outcome: answered 2xx; an attempt failed (retried later); given up. */
+  webhookDelivered: 'webhook_deliveries_delivered',
+  webhookFailed: 'webhook_deliveries_failed',
+  webhookAbandoned: 'webhook_deliveries_abandoned',
 } as const;
 export type CounterName = (typeof CounterName)[keyof typeof CounterName];
 

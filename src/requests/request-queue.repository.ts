@@ -4,8 +4,8 @@
 // Every write of a claimed request is conditional on still owning the lease: a worker that lost its
 // lease (it stalled, the reaper gave the request to another) can never overwrite the newer outcome.
 import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
-import type { Dialect } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
+import { skipLocked } from '../db/skip-locked.js';
 import { MAX_ATTEMPTS, RequestStatus } from './request.js';
 import { JOB_STATUS_COLUMNS, type JobStatusRow, type RequestRow } from './request.repository.js';
 
@@ -55,7 +55,7 @@ export async function claimRequest(database: Database, owner: string, now: numbe
       eb(
         eb.refTuple('tag', 'request_id'),
         '=',
-        lockedForClaim(
+        skipLocked(
           dialect,
           eb
             .selectFrom('job_request as due')
@@ -88,22 +88,6 @@ export async function claimRequest(database: Database, owner: string, now: numbe
     .returningAll()
     .executeTakeFirst();
   return row ? { row, owner, claimedAt: now } : undefined;
-}
-
-/**
- * The one difference between the dialects in claiming. PostgreSQL: many workers claim at once, so the
- * candidate row is locked and rows other claims hold are skipped (`FOR UPDATE SKIP LOCKED`) — no two
- * workers get the same request and none waits for another. SQLite: an UPDATE takes the database's
- * single write lock before it reads, so the subquery and the update are one atomic step already.
- */
-// Typed by shape: the candidate query keeps its own tables and row type through the lock.
-function lockedForClaim<Q extends { forUpdate(): { skipLocked(): unknown } }>(dialect: Dialect, candidates: Q): Q {
-  switch (dialect) {
-    case 'postgres':
-      return candidates.forUpdate().skipLocked() as Q;
-    case 'sqlite':
-      return candidates;
-  }
 }
 
 /** Extends the lease while the worker works; false when the lease is no longer this worker's. */

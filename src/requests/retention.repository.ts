@@ -7,8 +7,8 @@
 // FAILED and CANCELLED, `last_updated`) the claim saw and on the claim itself, so a request that
 // moved on meanwhile (a resubmission) is never touched, and a claim whose holder died runs out.
 import { type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely';
-import type { Dialect } from '../config.js';
 import type { Database, Tables } from '../db/database.js';
+import { skipLocked } from '../db/skip-locked.js';
 import { RequestStatus } from './request.js';
 
 /** A request claimed for a sweep, and the claim. */
@@ -93,22 +93,6 @@ async function claimBatch(database: Database, owner: string, window: ClaimWindow
 }
 
 const claimFree = (eb: ExpressionBuilder<Tables, 'job_request'>, now: number) => eb.or([eb('sweep_until', 'is', null), eb('sweep_until', '<', now)]);
-
-/**
- * The one difference between the dialects in claiming, as for the worker's claims. PostgreSQL: many
- * sweepers claim at once, so the candidates are locked and rows another claim holds are skipped
- * (`FOR UPDATE SKIP LOCKED`): sweepers share the work instead of waiting on each other. SQLite: an
- * UPDATE takes the database's single write lock before it reads, so picking and claiming are one
- * atomic step already.
- */
-function skipLocked<Q extends { forUpdate(): { skipLocked(): unknown } }>(dialect: Dialect, candidates: Q): Q {
-  switch (dialect) {
-    case 'postgres':
-      return candidates.forUpdate().skipLocked() as Q;
-    case 'sqlite':
-      return candidates;
-  }
-}
 
 /** The claimed request, still as the claim saw it and still claimed by it. */
 const claimed = (db: Kysely<Tables>, claim: SweepClaim) =>

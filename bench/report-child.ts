@@ -4,11 +4,13 @@
 //
 //   build <batchId> <channel> <requestedBy>  submit a progress-exhaust request through the service layer,
 //                                            then Worker.runOnce(): claim → rows → CSV → AES zip → store → SUCCESS
+//   cancel <batchId> <channel> <requestedBy> <afterMs>  the same build, cancelled <afterMs> into PROCESSING:
+//                                            how long the worker takes to stop, and what it left in the store
 //   csv <batchId> <channel> <file>           the same rows → CSV into <file>, without zip or store
 //   zip <csvFile> <zipFile>                  the zip step alone: src/export/zip.ts (AES-256) on a CSV file
 //   sql <batchId> <channel>                  the SQL of the report's streaming queries, parameters inlined,
 //                                            for the database's own export of exactly what the report reads
-import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { CompiledQuery } from 'kysely';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +22,8 @@ import { progressRows } from '../src/datasets/progress/progress.query.js';
 import { csvChunks } from '../src/export/csv.js';
 import { zipStream } from '../src/export/zip.js';
 import { closeServices, openServices } from '../src/services.js';
-import { submitRequest } from '../src/requests/request.service.js';
+import { findRequest } from '../src/requests/request.repository.js';
+import { cancelRequestOf, submitRequest } from '../src/requests/request.service.js';
 import { systemClock } from '../src/time.js';
 import { Worker } from '../src/worker/worker.js';
 import { BENCH_PASSWORD, type ChildResult } from './lib/report-step.js';
@@ -53,6 +56,41 @@ async function build(batchId: string, channel: string, requestedBy: string): Pro
     let bytes = 0;
     for (const key of outcome.keys ?? []) bytes += statSync(`${config.dataDir}/storage/${config.container}/${key}`, { throwIfNoEntry: false })?.size ?? 0;
     return { ms, status: outcome.status, bytes, ...(outcome.message ? { message: outcome.message } : {}) };
+  } finally {
+    await closeServices(services);
+  }
+}
+
+async function cancel(batchId: string, channel: string, requestedBy: string, afterMs: number): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
+  const config = loadConfig();
+  const services = await openServices(config);
+  try {
+    const ctx = {
+      db: services.databases.main.db,
+      clock: systemClock,
+      timeZone: config.timeZone,
+      storedKeysKey: services.keys.storedKeys,
+      ondemandRoles: config.signIn.ondemandRoles,
+      sign: async () => ({ urls: [], expiresAt: 0 }),
+    };
+    const caller = { path: 'consumer' as const, channel, consumer: 'bench' };
+    const submitted = await submitRequest(ctx, caller, { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } });
+    // The service's defaults: a progress checkpoint (where a cancel is noticed) every second.
+    const worker = new Worker(services, { concurrency: 1 });
+    const outcome = worker.runOnce();
+    const stored = () => findRequest(ctx.db, submitted.tag, submitted.requestId);
+    while ((await stored())?.status === 'SUBMITTED') await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    const asked = performance.now();
+    const answer = await cancelRequestOf(ctx, caller, batchId, submitted.requestId).catch((err: Error) => err);
+    const ended = await outcome;
+    const ms = performance.now() - asked;
+    await worker.stop();
+    const folder = `${config.dataDir}/storage/${config.container}/${progressDataset.id}/${submitted.requestId}`;
+    const left = [...(existsSync(folder) ? readdirSync(folder) : []), ...(existsSync(`${config.dataDir}/storage/.tmp`) ? readdirSync(`${config.dataDir}/storage/.tmp`, { recursive: true }) : [])];
+    const rows = (await stored())?.progress_rows ?? 0;
+    const message = answer instanceof Error ? `cancel refused: ${answer.message}` : `files left in the store: ${left.length}`;
+    return { ms, rows, status: ended?.status ?? 'none', message };
   } finally {
     await closeServices(services);
   }
@@ -115,7 +153,7 @@ const [mode, ...args] = process.argv.slice(2);
 const resultFile = process.env.BENCH_RESULT_FILE;
 if (!resultFile) throw new Error('BENCH_RESULT_FILE is not set');
 const startRssKb = memory('VmRSS');
-const step = mode === 'build' ? build(args[0]!, args[1]!, args[2]!) : mode === 'csv' ? csv(args[0]!, args[1]!, args[2]!) : mode === 'zip' ? zip(args[0]!, args[1]!) : mode === 'sql' ? reportSql(args[0]!, args[1]!) : undefined;
+const step = mode === 'build' ? build(args[0]!, args[1]!, args[2]!) : mode === 'cancel' ? cancel(args[0]!, args[1]!, args[2]!, Number(args[3])) : mode === 'csv' ? csv(args[0]!, args[1]!, args[2]!) : mode === 'zip' ? zip(args[0]!, args[1]!) : mode === 'sql' ? reportSql(args[0]!, args[1]!) : undefined;
 if (!step) throw new Error(`unknown mode ${mode}`);
 const result: ChildResult = { ...(await step), startRssKb, peakRssKb: memory('VmHWM') };
 writeFileSync(resultFile, JSON.stringify(result));

@@ -95,7 +95,7 @@ export class WebhookDeliverer {
       claimMs: this.timeoutMs + 30_000,
       limit: this.batchSize,
     });
-    const outcomes = await Promise.all(deliveries.map((delivery) => this.deliver(delivery)));
+    const outcomes = await Promise.all(deliveries.map((delivery) => this.deliver(delivery).catch((err: unknown) => this.failed(delivery, err))));
     const round: DeliveryRound = { delivered: 0, failed: 0, abandoned: 0 };
     for (const outcome of outcomes) if (outcome) round[outcome] += 1;
     const { db } = databases.main;
@@ -103,6 +103,16 @@ export class WebhookDeliverer {
     await addToCounter(db, CounterName.webhookFailed, round.failed);
     await addToCounter(db, CounterName.webhookAbandoned, round.abandoned);
     return round;
+  }
+
+  /**
+   * Something other than the endpoint failed (the database, a secret sealed under an older
+   * EXHAUST_SECRET): counted as a failed attempt, so that the delivery is retried, then given up,
+   * rather than held by a claim that keeps running out.
+   */
+  private async failed(delivery: Delivery, err: unknown): Promise<keyof DeliveryRound | undefined> {
+    this.log.warn({ err, webhook: delivery.webhookId, event: `evt_${delivery.eventId}` }, 'webhook delivery could not be attempted');
+    return this.recordFailure(delivery, `not attempted: ${err instanceof Error ? err.message : String(err)}`).catch(() => undefined);
   }
 
   private async deliver(delivery: Delivery): Promise<keyof DeliveryRound | undefined> {
@@ -122,12 +132,19 @@ export class WebhookDeliverer {
       'x-exhaust-event-id': `evt_${delivery.eventId}`,
       'x-exhaust-signature': signatureOf(secret, Math.floor(clock.now() / 1000), body),
     }, { timeoutMs: this.timeoutMs, allowPrivate: config.webhookAllowPrivate });
-    const now = clock.now();
-    if (sent.error === undefined) return (await markDelivered(db, delivery, now)) ? 'delivered' : undefined;
+    if (sent.error === undefined) return (await markDelivered(db, delivery, clock.now())) ? 'delivered' : undefined;
+    return this.recordFailure(delivery, sent.error, sent.final);
+  }
+
+  /** A failed attempt: due again after the backoff, or given up once a day has passed since the event (or at once when `final`). */
+  private async recordFailure(delivery: Delivery, error: string, final = false): Promise<keyof DeliveryRound | undefined> {
+    const { db } = this.deps.databases.main;
+    const { event } = delivery;
+    const now = this.deps.clock.now();
     const retryAt = now + deliveryBackoffMs(delivery.attempts + 1);
-    const giveUp = sent.final === true || retryAt > event.at + DELIVERY_WINDOW_MS;
-    if (!(await markFailed(db, delivery, sent.error, now, giveUp ? undefined : retryAt))) return undefined;
-    this.log[giveUp ? 'warn' : 'info']({ webhook: delivery.webhookId, event: `evt_${delivery.eventId}`, attempts: delivery.attempts + 1, error: sent.error }, giveUp ? 'webhook delivery given up' : 'webhook delivery failed; it will be retried');
+    const giveUp = final || retryAt > event.at + DELIVERY_WINDOW_MS;
+    if (!(await markFailed(db, delivery, error, now, giveUp ? undefined : retryAt))) return undefined;
+    this.log[giveUp ? 'warn' : 'info']({ webhook: delivery.webhookId, event: `evt_${delivery.eventId}`, attempts: delivery.attempts + 1, error }, giveUp ? 'webhook delivery given up' : 'webhook delivery failed; it will be retried');
     return giveUp ? 'abandoned' : 'failed';
   }
 }

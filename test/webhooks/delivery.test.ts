@@ -176,6 +176,17 @@ for (const dialect of dialects) {
       assert.deepEqual(await deliverer().runOnce(), { delivered: 0, failed: 0, abandoned: 0 });
     });
 
+    test('a secret that cannot be opened (sealed under another EXHAUST_SECRET) is a failed attempt, not a stuck delivery', async () => {
+      const requestId = await submit('resealed');
+      await cancel('resealed', requestId);
+      await database.db.updateTable('webhook').set({ secret: 'v1:AAAA:AAAA:AAAA' }).where('id', '=', webhookId).execute();
+      assert.deepEqual(await deliverer().runOnce(), { delivered: 0, failed: 1, abandoned: 0 });
+      const [row] = (await deliveries()).filter((d) => d.webhook_id === webhookId);
+      assert.deepEqual([row!.state, row!.claim_owner], ['pending', null]);
+      assert.match(row!.last_error!, /^not attempted: /);
+      assert.equal(receiver.received.length, 0);
+    });
+
     test('without EXHAUST_WEBHOOK_ALLOW_PRIVATE a delivery to a loopback endpoint is refused and given up at once', async () => {
       const requestId = await submit('inside');
       await cancel('inside', requestId);

@@ -87,9 +87,11 @@ async function cancel(batchId: string, channel: string, requestedBy: string, aft
     const ms = performance.now() - asked;
     await worker.stop();
     const folder = `${config.dataDir}/storage/${config.container}/${progressDataset.id}/${submitted.requestId}`;
-    const left = [...(existsSync(folder) ? readdirSync(folder) : []), ...(existsSync(`${config.dataDir}/storage/.tmp`) ? readdirSync(`${config.dataDir}/storage/.tmp`, { recursive: true }) : [])];
+    // Files only: the store's folders (.tmp/<container>/) stay.
+    const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()) : []);
+    const left = [...filesIn(folder), ...filesIn(`${config.dataDir}/storage/.tmp`)];
     const rows = (await stored())?.progress_rows ?? 0;
-    const message = answer instanceof Error ? `cancel refused: ${answer.message}` : `files left in the store: ${left.length}`;
+    const message = answer instanceof Error ? `cancel refused: ${answer.message}` : `files left in the store: ${left.length}${left.length > 0 ? ` (${left.map((f) => f.name).join(', ')})` : ''}`;
     return { ms, rows, status: ended?.status ?? 'none', message };
   } finally {
     await closeServices(services);

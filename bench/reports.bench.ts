@@ -235,7 +235,7 @@ async function measureDatabase(
   // Cancel in the middle of the same build: how long until its worker stops, and what it leaves.
   const into = Math.round(built.ms / 2);
   const cancelled = await child(['cancel', records.batchId, records.channel, `bench-cancel-${size}`, String(into)], env);
-  note(notes, `cancel at N=${thousands(size)} on ${database.name}, asked ${into} ms into the build (half a report's time; progress checkpoints every second): the worker ended ${cancelled.status} ${Math.round(cancelled.ms)} ms later, after ${thousands(cancelled.rows ?? 0)} of ${thousands(rows)} rows; ${cancelled.message ?? ''}`);
+  note(notes, `cancel at N=${thousands(size)} on ${database.name}, asked ${into} ms into the build (half a report's time; progress checkpoints every second): the worker ended ${cancelled.status} ${Math.round(cancelled.ms)} ms later, with ${thousands(cancelled.rows ?? 0)} of ${thousands(rows)} rows recorded at its last checkpoint; ${cancelled.message ?? ''}`);
 
   const csv = await child(['csv', records.batchId, records.channel, csvFile], env);
   if (csv.rows !== rows) throw new Error(`the report has ${csv.rows} rows; the database counts ${rows}`);

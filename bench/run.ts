@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { runApiBench } from './api.bench.js';
 import { DEFAULT_BENCH_DATABASE_URL } from './lib/postgres.js';
-import { appendSection, commandLine, RESULTS_FILE, type Section } from './lib/results.js';
+import { appendSection, commandLine, machineLine, RESULTS_FILE, type Section } from './lib/results.js';
 import { runProcessBench } from './process.bench.js';
 import { runReportsBench } from './reports.bench.js';
 
@@ -63,13 +63,16 @@ async function main(argv: string[]): Promise<number> {
   };
   const started = new Date();
   const command = commandLine(argv);
+  // The machine line (its load average) as each group starts, not once it has loaded the machine.
+  let machine = '';
   const write = (section: Section) => {
     if (values.note) section.title += ` — ${values.note}`;
-    if (!values['no-write']) appendSection(section, command, started);
+    if (!values['no-write']) appendSection(section, command, started, machine);
     console.log(`\n## ${section.title}\n\n${section.notes.map((n) => `- ${n}`).join('\n')}\n\n${section.tables.join('\n\n')}\n`);
   };
 
   for (const group of groups) {
+    machine = machineLine();
     if (group === 'api') {
       write(await runApiBench({
         durationS: number(values.duration ?? process.env.BENCH_DURATION, 10, '--duration'),

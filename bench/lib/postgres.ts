@@ -13,6 +13,8 @@ export interface BenchSchema {
   /** Runs one statement on a connection in the schema. */
   query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
+  /** Closes the connection and leaves the schema in place (to look at it afterwards). */
+  close(): Promise<void>;
 }
 
 /** libpq's `options` in the URL, which pg understands (psql gets PGOPTIONS instead, see reports). */
@@ -56,5 +58,6 @@ export async function createBenchSchema(baseUrl: string): Promise<BenchSchema | 
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();
     },
+    close: () => admin.end(),
   };
 }

@@ -2,6 +2,7 @@
 // and the small waits around them. Servers always run in a child so that the bench process (which
 // drives the load) and the server are measured as separate processes.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -41,12 +42,18 @@ export async function exhaust(args: string[], env: Env): Promise<RunResult> {
   return result;
 }
 
-/** A long-running child (a server); its output is kept for the error message if it dies. */
-export function startChild(args: string[], env: Env): { child: ChildProcess; output: () => string } {
+/**
+ * A long-running child (a server); the tail of its output is kept for the error message if it dies,
+ * and all of it appended to `logFile` when one is given.
+ */
+export function startChild(args: string[], env: Env, options: { logFile?: string } = {}): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
+  if (log) child.once('close', () => log.end());
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + String(d)).slice(-4000);
+    log?.write(d);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);

@@ -40,14 +40,14 @@ function nproc(): number {
   }
 }
 
-/** The command as a person would type it again. */
-export function commandLine(argv: string[]): string {
+/** The command as a person would type it again (`script`: the bench entry that was run). */
+export function commandLine(argv: string[], script = 'bench/run.ts'): string {
   const args = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
   const env = ['BENCH_DATABASE_URL', 'BENCH_DURATION', 'BENCH_WARMUP', 'BENCH_CONNECTIONS', 'BENCH_LOG_LEVEL']
     .filter((name) => process.env[name])
     .map((name) => `${name}=${name === 'BENCH_DATABASE_URL' ? '<url>' : process.env[name]} `)
     .join('');
-  return process.env.npm_lifecycle_event === 'bench' ? `${env}npm run bench${args ? ` -- ${args}` : ''}` : `${env}node --import tsx bench/run.ts ${args}`.trim();
+  return process.env.npm_lifecycle_event === 'bench' ? `${env}npm run bench${args ? ` -- ${args}` : ''}` : `${env}node --import tsx ${script} ${args}`.trim();
 }
 
 export function table(head: string[], rows: Array<Array<string | number>>): string {
@@ -55,14 +55,15 @@ export function table(head: string[], rows: Array<Array<string | number>>): stri
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-export function appendSection(section: Section, command: string, started: Date): void {
+/** `machine`: machineLine() as it was when the measurement started (its load average); default now. */
+export function appendSection(section: Section, command: string, started: Date, machine = machineLine()): void {
   if (!existsSync(RESULTS_FILE)) writeFileSync(RESULTS_FILE, HEADER);
   const stamp = started.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
   const text = [
     '',
     `## ${stamp} — ${section.title}`,
     '',
-    `- ${machineLine()}`,
+    `- ${machine}`,
     `- command: \`${command}\``,
     ...section.notes.map((n) => `- ${n}`),
     '',

@@ -2,7 +2,8 @@
 // processes on one PostgreSQL schema and one local blob store — under a stream of requests from 20
 // channels, 1 % of them cancelled, while a worker is SIGKILLed every 10 s and replaced. Then it
 // waits until every request is final, lets the sweepers run, and counts what must be zero: requests
-// lost, artefacts stored twice, files left behind. Never part of `npm test`; see bench/README.md.
+// lost, artefacts stored twice, files left behind, final requests their completion webhook did not
+// announce. Never part of `npm test`; see bench/README.md.
 //
 //   node --import tsx bench/soak.ts                                  # 5 minutes, 2 000 requests
 //   node --import tsx bench/soak.ts --minutes 0.5 --requests 200     # a short try
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { account, checkStorage, FINAL, leftovers, type LogTotals, logTotals, pendingCount, percentile, readRows, type StorageCheck, storedFiles, type Submitted } from './lib/soak-audit.js';
 import { Fleet } from './lib/soak-fleet.js';
+import { deliveryStates, WebhookReceiver, type WebhookTally } from './lib/soak-webhooks.js';
 import { type BenchSchema, createBenchSchema, DEFAULT_BENCH_DATABASE_URL, redactUrl } from './lib/postgres.js';
 import { baseEnv, type Env, exhaust } from './lib/processes.js';
 import { appendSection, commandLine, fixed, machineLine, RESULTS_FILE, type Section, table, thousands } from './lib/results.js';
@@ -158,15 +160,20 @@ async function soak(o: Options, databaseUrl: string): Promise<{ section: Section
     EXHAUST_ADMIN_TOKEN: 'soak-admin-token-0123456789',
     EXHAUST_LEASE_SECONDS: String(o.lease),
     EXHAUST_SWEEP_INTERVAL_SECONDS: String(o.sweepEvery),
+    // The soak's webhook receiver listens on loopback.
+    EXHAUST_WEBHOOK_ALLOW_PRIVATE: '1',
     HOST: '127.0.0.1',
   };
   const fleet = new Fleet(env, dir);
+  const receiver = new WebhookReceiver();
   try {
     log(`soak: ${o.apis} api + ${o.workers} workers on ${redactUrl(databaseUrl)} (schema ${schema.schema}), data in ${dir}`);
     await exhaust(['migrate'], env);
     await prepareRecords(join(dir, 'records'), o, env, schema);
     for (let c = 0; c < o.channels; c++) await exhaust(['consumer', 'add', CONSUMER, channelName(c)], env);
     await fleet.startApis(o.apis);
+    await receiver.start();
+    await receiver.register(fleet.apis[0]!.base, env.EXHAUST_ADMIN_TOKEN!, Array.from({ length: o.channels }, (_, c) => channelName(c)));
     await fleet.startWorkers(o.workers);
 
     const random = mulberry32(o.seed);
@@ -193,6 +200,10 @@ async function soak(o: Options, databaseUrl: string): Promise<{ section: Section
     const sweptBy = finalAt + (o.lease + 2 * o.sweepEvery + 3) * 1000;
     log(`soak: all final ${fixed((finalAt - drainStarted) / 1000, 1)} s after the load; waiting ${fixed((sweptBy - Date.now()) / 1000, 0)} s for the sweepers`);
     await sleep(sweptBy - Date.now());
+    // Deliveries a killed worker had claimed wait for their claim to run out (the timeout and 30 s).
+    const deliveriesFrom = Date.now();
+    while ((await deliveryStates(schema)).pending > 0 && Date.now() - deliveriesFrom < 180_000) await sleep(1000);
+    const webhooks = { tally: receiver.tally, states: await deliveryStates(schema), waitS: (Date.now() - deliveriesFrom) / 1000 };
     const rows = await readRows(schema);
     const after = checkStorage(storedFiles(storage), rows, CONTAINER);
     const crashed = fleet.crashed();
@@ -204,9 +215,10 @@ async function soak(o: Options, databaseUrl: string): Promise<{ section: Section
     const distinct = new Set(submitted.map((s) => s.requestId)).size;
     const books = account(submitted, rows);
     const logs = logTotals(dir);
-    return report(o, { databaseUrl, plan, traffic, kills, books, before, after, crashed, distinct, logs, drainS: (finalAt - drainStarted) / 1000, dir });
+    return report(o, { databaseUrl, plan, traffic, kills, books, before, after, crashed, distinct, logs, drainS: (finalAt - drainStarted) / 1000, dir, rows, webhooks });
   } finally {
     await fleet.stopAll().catch(() => undefined);
+    await receiver.close();
     if (o.keep) {
       await schema.close();
       log(`soak: kept ${dir} and schema ${schema.schema}`);
@@ -333,6 +345,8 @@ interface Outcome {
   drainS: number;
   logs: LogTotals;
   dir: string;
+  rows: Awaited<ReturnType<typeof readRows>>;
+  webhooks: { tally: WebhookTally; states: Awaited<ReturnType<typeof deliveryStates>>; waitS: number };
 }
 
 function report(o: Options, r: Outcome): { section: Section; ok: boolean } {
@@ -342,6 +356,8 @@ function report(o: Options, r: Outcome): { section: Section; ok: boolean } {
   const unsuccessful = (c: StorageCheck) => [...c.ofUnsuccessful].map(([status, files]) => `${files.length} of ${status}`).join(', ') || 'none';
   const kinds = (c: StorageCheck) => `${c.duplicated.length} duplicated, ${unsuccessful(c)}, ${c.partFiles.length} part files, ${c.strays.length} strays`;
   const failedTotal = books.statuses.get('FAILED') ?? 0;
+  const { tally, states } = r.webhooks;
+  const unannounced = [...r.rows.values()].filter((row) => FINAL.includes(row.status) && !tally.announced.get(row.requestId)?.has(row.status)).map((row) => `${row.requestId} ${row.status}`);
   const checks: Array<[string, number, string]> = [
     ['requests lost (submitted, then missing or not final)', books.lost.length, r.books.lost.slice(0, 5).map((l) => `${l.requestId} ${l.status}`).join('; ')],
     ['duplicated artefacts (files under a SUCCESS request not in its download_urls)', after.duplicated.length, after.duplicated.slice(0, 5).join('; ')],
@@ -349,6 +365,9 @@ function report(o: Options, r: Outcome): { section: Section; ok: boolean } {
     ['leftovers after the sweep (files no SUCCESS request names)', leftovers(after), leftovers(after) > 0 ? kinds(after) : ''],
     ['FAILED requests', failedTotal, [...books.failed].map(([m, n]) => `${n}× ${m}`).join('; ')],
     ['cancelled (200) but not CANCELLED at the end', books.cancelMismatch.length, books.cancelMismatch.slice(0, 5).join('; ')],
+    ['final requests their webhook did not announce', unannounced.length, unannounced.slice(0, 5).join('; ')],
+    ['webhook POSTs with a signature that does not verify', tally.badSignatures, ''],
+    ['webhook deliveries not done (pending or given up)', states.pending + states.abandoned, states.pending + states.abandoned > 0 ? `${states.pending} pending, ${states.abandoned} abandoned` : ''],
   ];
   const ok = checks.every(([, n]) => n === 0);
   const waitRow = (name: string, w: number[]) => [name, thousands(w.length), fixed(percentile(w, 0.5), 2), fixed(percentile(w, 0.99), 2), fixed(w.length ? Math.max(...w) : NaN, 2)];
@@ -364,6 +383,7 @@ function report(o: Options, r: Outcome): { section: Section; ok: boolean } {
     `warnings and errors logged: ${[...r.logs.warnings].map(([m, n]) => `${n}× "${m}"`).join(', ') || 'none'}`,
     `traffic: ${thousands(r.plan.length - r.traffic.submitErrors.length)} submits answered 200 (${r.distinct} distinct requestIds; ${books.unknownRows} rows in the database no answer named), ${r.traffic.submitErrors.length} submit errors${r.traffic.submitErrors.length ? ` (${r.traffic.submitErrors[0]})` : ''}; ${thousands(r.traffic.reads)} reads, ${r.traffic.readErrors.length} errors${r.traffic.readErrors.length ? ` (${r.traffic.readErrors[0]})` : ''}; ${r.traffic.cancelErrors.length} cancel errors${r.traffic.cancelErrors.length ? ` (${r.traffic.cancelErrors[0]})` : ''}`,
     `end: every request final ${fixed(r.drainS, 1)} s after the load ended; then ${o.lease + 2 * o.sweepEvery + 3} s for the sweepers (a lease, two sweep intervals, 3 s). Before that wait the store held ${before.files} files: ${before.referenced} of SUCCESS requests and ${kinds(before)}`,
+    `webhooks: one per channel for all four events, to a receiver in the soak (EXHAUST_WEBHOOK_ALLOW_PRIVATE=1) that answers 500 to the first POST of every tenth event id: ${thousands(tally.posts)} POSTs, ${thousands(tally.delivered)} events delivered (${thousands(states.delivered)} deliveries done in the database), ${tally.refused} refused on purpose and retried, ${tally.duplicates} sent again after a 2xx (at least once: a worker killed between its POST and its record), all done ${fixed(r.webhooks.waitS, 0)} s after the sweep wait`,
     `final statuses: ${FINAL.map((s) => `${s} ${books.statuses.get(s) ?? 0}`).join(', ')}`,
     `wait: submit → the claim of the build that succeeded (dt_job_completed − execution_time − dt_job_submitted), SUCCESS requests; a killed build's wait runs to its successful retry`,
     ...(r.crashed.length > 0 ? [`processes that died by themselves: ${r.crashed.join(' | ')}`] : []),

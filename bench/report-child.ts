@@ -21,38 +21,44 @@ import { progressDataset } from '../src/datasets/progress/progress.dataset.js';
 import { progressRows } from '../src/datasets/progress/progress.query.js';
 import { csvChunks } from '../src/export/csv.js';
 import { zipStream } from '../src/export/zip.js';
-import { closeServices, openServices } from '../src/services.js';
+import type { Caller } from '../src/auth/caller.js';
+import { closeServices, openServices, type Services } from '../src/services.js';
 import { findRequest } from '../src/requests/request.repository.js';
-import { cancelRequestOf, submitRequest } from '../src/requests/request.service.js';
+import { cancelRequestOf, type RequestContext, submitRequest } from '../src/requests/request.service.js';
 import { systemClock } from '../src/time.js';
 import { Worker } from '../src/worker/worker.js';
 import { BENCH_PASSWORD, type ChildResult } from './lib/report-step.js';
 
 const memory = (field: 'VmHWM' | 'VmRSS') => Number(readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s*(\\d+)`, 'm'))?.[1] ?? NaN);
 
+/** The service layer as the API calls it, and a progress-exhaust request submitted through it. */
+async function submitThroughService(services: Services, batchId: string, channel: string, requestedBy: string) {
+  const { config } = services;
+  const ctx: RequestContext = {
+    db: services.databases.main.db,
+    clock: systemClock,
+    timeZone: config.timeZone,
+    storedKeysKey: services.keys.storedKeys,
+    ondemandRoles: config.signIn.ondemandRoles,
+    // A new request has no artefacts: nothing to sign.
+    sign: async () => ({ urls: [], expiresAt: 0 }),
+  };
+  const caller: Caller = { path: 'consumer', channel, consumer: 'bench' };
+  const request = await submitRequest(ctx, caller, { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } });
+  return { ctx, caller, request };
+}
+
 async function build(batchId: string, channel: string, requestedBy: string): Promise<Omit<ChildResult, 'peakRssKb' | 'startRssKb'>> {
   const config = loadConfig();
   const services = await openServices(config);
   try {
-    const submitted = await submitRequest(
-      {
-        db: services.databases.main.db,
-        clock: systemClock,
-        timeZone: config.timeZone,
-        storedKeysKey: services.keys.storedKeys,
-        ondemandRoles: config.signIn.ondemandRoles,
-        // A new request has no artefacts: nothing to sign.
-        sign: async () => ({ urls: [], expiresAt: 0 }),
-      },
-      { path: 'consumer', channel, consumer: 'bench' },
-      { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } },
-    );
+    const { request } = await submitThroughService(services, batchId, channel, requestedBy);
     const worker = new Worker(services, { concurrency: 1 });
     const started = performance.now();
     const outcome = await worker.runOnce();
     const ms = performance.now() - started;
     await worker.stop();
-    if (outcome?.requestId !== submitted.requestId) throw new Error(`the worker claimed ${outcome?.requestId ?? 'nothing'}, not ${submitted.requestId}`);
+    if (outcome?.requestId !== request.requestId) throw new Error(`the worker claimed ${outcome?.requestId ?? 'nothing'}, not ${request.requestId}`);
     let bytes = 0;
     for (const key of outcome.keys ?? []) bytes += statSync(`${config.dataDir}/storage/${config.container}/${key}`, { throwIfNoEntry: false })?.size ?? 0;
     return { ms, status: outcome.status, bytes, ...(outcome.message ? { message: outcome.message } : {}) };
@@ -65,28 +71,19 @@ async function cancel(batchId: string, channel: string, requestedBy: string, aft
   const config = loadConfig();
   const services = await openServices(config);
   try {
-    const ctx = {
-      db: services.databases.main.db,
-      clock: systemClock,
-      timeZone: config.timeZone,
-      storedKeysKey: services.keys.storedKeys,
-      ondemandRoles: config.signIn.ondemandRoles,
-      sign: async () => ({ urls: [], expiresAt: 0 }),
-    };
-    const caller = { path: 'consumer' as const, channel, consumer: 'bench' };
-    const submitted = await submitRequest(ctx, caller, { tag: batchId, dataset: progressDataset.id, requestedBy, encryptionKey: BENCH_PASSWORD, datasetConfig: { batchId } });
+    const { ctx, caller, request } = await submitThroughService(services, batchId, channel, requestedBy);
     // The service's defaults: a progress checkpoint (where a cancel is noticed) every second.
     const worker = new Worker(services, { concurrency: 1 });
     const outcome = worker.runOnce();
-    const stored = () => findRequest(ctx.db, submitted.tag, submitted.requestId);
+    const stored = () => findRequest(ctx.db, request.tag, request.requestId);
     while ((await stored())?.status === 'SUBMITTED') await new Promise((resolve) => setTimeout(resolve, 2));
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     const asked = performance.now();
-    const answer = await cancelRequestOf(ctx, caller, batchId, submitted.requestId).catch((err: Error) => err);
+    const answer = await cancelRequestOf(ctx, caller, batchId, request.requestId).catch((err: Error) => err);
     const ended = await outcome;
     const ms = performance.now() - asked;
     await worker.stop();
-    const folder = `${config.dataDir}/storage/${config.container}/${progressDataset.id}/${submitted.requestId}`;
+    const folder = `${config.dataDir}/storage/${config.container}/${progressDataset.id}/${request.requestId}`;
     // Files only: the store's folders (.tmp/<container>/) stay.
     const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()) : []);
     const left = [...filesIn(folder), ...filesIn(`${config.dataDir}/storage/.tmp`)];

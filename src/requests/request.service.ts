@@ -77,8 +77,9 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
     ...(type !== undefined && type !== null ? { type: String(type) } : {}),
   });
   const tag = channelTag(input.tag, channel);
-  // The same ask again the same day (the same requestId) is answered from its row, with neither a
-  // write nor a key to seal; a FAILED one is restarted below. Racing submits meet in the upsert.
+  // The same ask again the same day (the same requestId) is answered from its row, without a key to
+  // seal (only its audit event is written); a FAILED one is restarted below. Racing submits meet in
+  // the upsert.
   const existing = await findRequest(ctx.db, tag, requestId);
   if (existing && !RESTARTABLE.includes(existing.status as RequestStatus)) {
     await appendEvents(ctx.db, [submitted(caller, existing, now, `the same request again: answered as it stands (${existing.status})`)]);

@@ -27,8 +27,10 @@ export const RESTARTABLE: readonly RequestStatus[] = [RequestStatus.FAILED, Requ
 // The moves, each made by one conditional statement (its WHERE is the guard, so concurrent
 // writers cannot break them): SUBMITTED → PROCESSING (claimRequest); PROCESSING → SUCCESS
 // (completeRequest), → SUBMITTED or FAILED (failAttempt, releaseRequest, reapExpiredLeases);
-// FAILED, CANCELLED or EXPIRED → SUBMITTED (upsertRequest, a resubmission). SUCCESS is final
-// until its artefacts expire.
+// SUBMITTED or PROCESSING → CANCELLED (cancelRequest); SUCCESS → EXPIRED (expireRequest, the
+// sweeper); FAILED, CANCELLED or EXPIRED → SUBMITTED (upsertRequest, a resubmission). SUCCESS is
+// final until its artefacts expire. Every move appends a status event (and the outbox rows of the
+// webhooks that want it) by a database trigger, in the moving statement itself (migration 0010).
 
 /** Attempts per submission before a request is FAILED for good. */
 export const MAX_ATTEMPTS = 3;

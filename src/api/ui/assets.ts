@@ -44,16 +44,27 @@ function assetsDir(): string {
 
 let loaded: Map<string, Asset> | undefined;
 
-/** Every file of the page, by name. */
+const assetOf = (body: Buffer, type: string): Asset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+
+/**
+ * Every file of the page, by name. The text pages (sign-in, signed out, refusals) share their head
+ * and header: each `pages/<name>.html` holds only its own head lines and its text, split by
+ * `<!-- main -->`, and is set into `pages/_layout.html` here, once, as `<name>.html`.
+ */
 export function pageAssets(): Map<string, Asset> {
   if (loaded) return loaded;
   const dir = assetsDir();
   loaded = new Map();
   for (const name of readdirSync(dir)) {
     const type = TYPES[extname(name)];
-    if (!type) continue;
-    const body = readFileSync(`${dir}${name}`);
-    loaded.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+    if (type) loaded.set(name, assetOf(readFileSync(`${dir}${name}`), type));
+  }
+  const layout = readFileSync(`${dir}pages/_layout.html`, 'utf8');
+  for (const name of readdirSync(`${dir}pages`).filter((n) => n.endsWith('.html') && !n.startsWith('_'))) {
+    const [head, main] = readFileSync(`${dir}pages/${name}`, 'utf8').split('<!-- main -->\n');
+    if (main === undefined) throw new Error(`pages/${name} has no <!-- main --> line`);
+    const page = layout.replace('<!-- head -->\n', head!).replace('<!-- main -->\n', main);
+    loaded.set(name, assetOf(Buffer.from(page), TYPES['.html']!));
   }
   return loaded;
 }

@@ -142,9 +142,9 @@ export function loadConfig(env: Env = process.env): Config {
     retentionDays: check(() => days(read, 'EXHAUST_RETENTION_DAYS', 7), 7),
     sweepIntervalSeconds: check(() => integer(read, 'EXHAUST_SWEEP_INTERVAL_SECONDS', 300, 1, 86_400), 300),
     ...exhaustSettings(read, check, serviceUrl),
-    webhookAllowPrivate: check(() => onOff(read, 'EXHAUST_WEBHOOK_ALLOW_PRIVATE', false), false),
+    webhookAllowPrivate: check(() => boolean('EXHAUST_WEBHOOK_ALLOW_PRIVATE', read('EXHAUST_WEBHOOK_ALLOW_PRIVATE'), false), false),
     webhookTimeoutSeconds: check(() => integer(read, 'EXHAUST_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120), 10),
-    demo: check(() => onOff(read, 'EXHAUST_DEMO', true), true),
+    demo: check(() => boolean('EXHAUST_DEMO', read('EXHAUST_DEMO'), true), true),
     signIn: signInSettings(read, check, serviceUrl),
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -184,14 +184,6 @@ function days(read: Read, name: string, fallback: number): number {
     throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number of days greater than 0 (e.g. 7 or 0.5)`);
   }
   return value;
-}
-
-function onOff(read: Read, name: string, fallback: boolean): boolean {
-  const raw = read(name);
-  if (raw === undefined) return fallback;
-  if (/^(1|true)$/i.test(raw)) return true;
-  if (/^(0|false)$/i.test(raw)) return false;
-  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be 0, 1, true or false`);
 }
 
 function oneOf(name: string, value: string, allowed: string[]): string {
@@ -277,7 +269,7 @@ function boolean(name: string, raw: string | undefined, fallback: boolean): bool
   if (raw === undefined) return fallback;
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
-  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be true or false`);
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be 1, true or yes, or 0, false or no`);
 }
 
 /** An S3 endpoint: an http(s) URL without credentials or trailing slashes; undefined means AWS. */

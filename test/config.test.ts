@@ -40,7 +40,7 @@ describe('config', () => {
           'S3_REGION="us east" is not a region name (e.g. us-east-1)',
           'S3_ACCESS_KEY_ID is required when EXHAUST_STORAGE=s3',
           'S3_SECRET_ACCESS_KEY is required when EXHAUST_STORAGE=s3',
-          'EXHAUST_DEMO="maybe" must be 0, 1, true or false',
+          'EXHAUST_DEMO="maybe" must be 1, true or yes, or 0, false or no',
         ]);
         assert.equal(e.message, e.problems.join('\n'));
         return true;

@@ -147,12 +147,12 @@ describe('EXHAUST_DEMO', () => {
   test('is on by default; 0/false turn it off, 1/true on', () => {
     assert.equal(demoOf(), true);
     assert.equal(demoOf(''), true);
-    for (const off of ['0', 'false', 'FALSE']) assert.equal(demoOf(off), false, off);
-    for (const on of ['1', 'true', 'True']) assert.equal(demoOf(on), true, on);
+    for (const off of ['0', 'false', 'FALSE', 'no']) assert.equal(demoOf(off), false, off);
+    for (const on of ['1', 'true', 'True', 'yes']) assert.equal(demoOf(on), true, on);
   });
   test('anything else stops start-up with one line naming it', () => {
-    for (const bad of ['yes', '2', 'off']) {
-      assert.throws(() => demoOf(bad), (error: unknown) => error instanceof ConfigError && /^EXHAUST_DEMO=".*" must be 0, 1, true or false$/.test(error.message));
+    for (const bad of ['2', 'off', 'maybe']) {
+      assert.throws(() => demoOf(bad), (error: unknown) => error instanceof ConfigError && /^EXHAUST_DEMO=".*" must be 1, true or yes, or 0, false or no$/.test(error.message));
     }
   });
 });

@@ -53,7 +53,7 @@ describe('storage configuration', () => {
     [{ EXHAUST_STORAGE: 's3', ...S3, S3_ENDPOINT: 'ftp://host' }, /^S3_ENDPOINT is not an http\(s\) URL$/],
     [{ EXHAUST_STORAGE: 's3', ...S3, S3_ENDPOINT: 'http://user:very-secret-value@host' }, /^S3_ENDPOINT must not carry credentials/],
     [{ EXHAUST_STORAGE: 's3', ...S3, S3_REGION: 'us east' }, /^S3_REGION="us east" is not a region name/],
-    [{ EXHAUST_STORAGE: 's3', ...S3, S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE="maybe" must be true or false$/],
+    [{ EXHAUST_STORAGE: 's3', ...S3, S3_FORCE_PATH_STYLE: 'maybe' }, /^S3_FORCE_PATH_STYLE="maybe" must be 1, true or yes, or 0, false or no$/],
   ];
   for (const [env, message] of refused) {
     test(`refused in one line: ${Object.keys(env).join(', ')} → ${message.source.slice(1, 50)}`, () => {

@@ -175,6 +175,10 @@ for (const dialect of dialects) {
       assert.match(String(out.headers['set-cookie']), /^exhaust_session=; .*Max-Age=0/);
       const page = await t.app.inject({ method: 'GET', url: '/signin?signedout=1' });
       assert.match(page.body, /signed out/i);
+      // Set into the shared layout: its head and header, no marker left.
+      assert.match(page.body, /<head>[^]*<title>Signed out — data-exhaust reports<\/title>[^]*<\/head>/);
+      assert.match(page.body, /<link rel="stylesheet" href="\/ui\/assets\/app.css">[^]*<header class="site-header">[^]*<h1>You have signed out<\/h1>[^]*<\/main>\s*<\/body>/);
+      assert.doesNotMatch(page.body, /<!-- (head|main) -->/);
       // From a tab whose session has already ended: the signed-out page, not sign-in and then a GET /signout.
       const late = await t.app.inject({ method: 'POST', url: '/signout', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=whatever' });
       assert.equal(late.statusCode, 303);

@@ -44,6 +44,9 @@ function assetsDir(): string {
 
 let loaded: Map<string, Asset> | undefined;
 
+const HEAD = '<!-- head -->\n';
+const MAIN = '<!-- main -->\n';
+
 const assetOf = (body: Buffer, type: string): Asset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
 
 /**
@@ -61,9 +64,10 @@ export function pageAssets(): Map<string, Asset> {
   }
   const layout = readFileSync(`${dir}pages/_layout.html`, 'utf8');
   for (const name of readdirSync(`${dir}pages`).filter((n) => n.endsWith('.html') && !n.startsWith('_'))) {
-    const [head, main] = readFileSync(`${dir}pages/${name}`, 'utf8').split('<!-- main -->\n');
-    if (main === undefined) throw new Error(`pages/${name} has no <!-- main --> line`);
-    const page = layout.replace('<!-- head -->\n', head!).replace('<!-- main -->\n', main);
+    const parts = readFileSync(`${dir}pages/${name}`, 'utf8').split(MAIN);
+    if (parts.length !== 2) throw new Error(`pages/${name} must hold one ${MAIN.trim()} line`);
+    // Functions, not strings, as replacements: a page's text may hold `$&` and the like.
+    const page = layout.replace(HEAD, () => parts[0]!).replace(MAIN, () => parts[1]!);
     loaded.set(name, assetOf(Buffer.from(page), TYPES['.html']!));
   }
   return loaded;

@@ -1,5 +1,6 @@
-// Which sources dist/ was compiled from. The build writes a fingerprint of src/ (and the compiler
-// settings) into dist/; `exhaust` compares it with src/ as it is now, so a stale dist/ never runs.
+// Which sources dist/ was compiled from. The build writes a fingerprint of src/ (and of what else
+// decides the bundle: the compiler settings, the build script, and the locked dependencies, since
+// Kysely is bundled in) into dist/; `exhaust` compares it with src/ as it is now, so a stale dist/ never runs.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,12 +10,12 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const STAMP = join(DIST, 'build-stamp.json');
 const SOURCES = join(ROOT, 'src');
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json'];
+const SETTINGS = ['tsconfig.json', 'scripts/build.js', 'package-lock.json'];
 
-/** A hash of every file under src/ and of the compiler settings, by path and content. */
+/** A hash of every file under src/ and of the build's settings, by path and content. */
 export function sourceFingerprint() {
   const hash = createHash('sha256');
-  const files = [...listFiles(SOURCES), ...SETTINGS.map((name) => join(ROOT, name))].sort();
+  const files = [...listFiles(SOURCES), ...SETTINGS.map((name) => join(ROOT, name)).filter((file) => existsSync(file))].sort();
   for (const file of files) {
     hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }

@@ -41,6 +41,8 @@ try {
     target: 'node20',
     external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
     chunkNames: 'chunks/[name]-[hash]',
+    // Not on by default (mapping costs at every stack trace, and errors carry 4xx answers):
+    // NODE_OPTIONS=--enable-source-maps points a trace at src/ when one is needed.
     sourcemap: true,
     logLevel: 'warning',
   });

@@ -18,7 +18,7 @@ describe('compiled build (dist/)', () => {
   const build = (...args: string[]) => spawnSync(process.execPath, [join(copy, 'scripts/build.js'), ...args], { env, encoding: 'utf8' });
 
   before(() => {
-    for (const path of ['bin', 'scripts', 'src', 'dist', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, path), join(copy, path), { recursive: true });
+    for (const path of ['bin', 'scripts', 'src', 'dist', 'package.json', 'package-lock.json', 'tsconfig.json']) cpSync(join(ROOT, path), join(copy, path), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   });
   after(() => rmSync(copy, { recursive: true, force: true }));
@@ -55,6 +55,13 @@ describe('compiled build (dist/)', () => {
     const stamp = readFileSync(join(copy, 'dist/build-stamp.json'), 'utf8');
     assert.equal(build('--if-stale').status, 0);
     assert.equal(readFileSync(join(copy, 'dist/build-stamp.json'), 'utf8'), stamp, 'a fresh dist/ is not rebuilt');
+    assert.equal(exhaust('consumer', 'list').status, 0);
+  });
+
+  test('a dependency update (the lock file) makes dist/ stale too: Kysely is bundled into it', () => {
+    appendFileSync(join(copy, 'package-lock.json'), '\n');
+    assert.equal(exhaust('consumer', 'list').status, 2);
+    assert.equal(build('--if-stale').status, 0);
     assert.equal(exhaust('consumer', 'list').status, 0);
   });
 

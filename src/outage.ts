@@ -4,8 +4,8 @@
 // PostgreSQL codes.
 import { isDatabaseUnavailable } from './db/errors.js';
 
-/** Network failures of any client (Node's codes). */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Network failures of fetch (undici); Node's own codes count through isDatabaseUnavailable's table. */
+const UNDICI_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 /** Errors of the cloud SDKs that mean "try again later". */
 const SERVICE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'ServiceUnavailable', 'SlowDown', 'InternalError', 'ThrottlingException']);
 
@@ -13,7 +13,7 @@ export function isOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (isDatabaseUnavailable(error)) return true;
   const { code, name, statusCode, $metadata, cause } = error as Error & { code?: unknown; statusCode?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (typeof code === 'string' && UNDICI_CODES.has(code)) return true;
   if (SERVICE_NAMES.has(name)) return true;
   // S3 ($metadata) and Azure (statusCode) answers: 5xx and 429 are the service's trouble, not ours.
   const status = typeof statusCode === 'number' ? statusCode : $metadata?.httpStatusCode;

@@ -18,6 +18,9 @@ describe('outages', () => {
       withProps('Server busy', { statusCode: 503 }),
       withProps('Too many requests', { statusCode: 429 }),
       new Error('upload failed', { cause: withProps('read ETIMEDOUT', { code: 'ETIMEDOUT' }) }),
+      withProps('connect ENETUNREACH 10.0.0.9:443', { code: 'ENETUNREACH' }),
+      new TypeError('fetch failed', { cause: withProps('other side closed', { code: 'UND_ERR_SOCKET' }) }),
+      new TypeError('fetch failed', { cause: withProps('Connect Timeout Error', { code: 'UND_ERR_CONNECT_TIMEOUT' }) }),
     ];
     for (const error of outages) assert.equal(isOutage(error), true, error.message);
   });

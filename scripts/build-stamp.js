@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
-export const STAMP = join(DIST, 'build-stamp.json');
+const STAMP = join(DIST, 'build-stamp.json');
 const SOURCES = join(ROOT, 'src');
 const SETTINGS = ['tsconfig.json', 'scripts/build.js', 'package-lock.json'];
 

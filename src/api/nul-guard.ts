@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { clientError } from '../errors.js';
 
 /** The path (`request.tag`, `requestId`) of the first string or key holding a NUL, if any. */
-export function nulAt(value: unknown, path: string, depth = 0): string | undefined {
+function nulAt(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\0') ? path || 'the body' : undefined;
   // Deeper than any real body; JSON parsing already bounds the rest.
   if (value === null || typeof value !== 'object' || depth > 64) return undefined;

@@ -6,10 +6,8 @@ import type { Person } from './person.js';
 
 export const NOT_AUTHORIZED = 'You are not authorized.';
 
-/** Roles that may ask about any batch of their organisation. */
-export const ADMIN_ROLES: readonly string[] = ['ORG_ADMIN', 'REPORT_ADMIN', 'COURSE_ADMIN'];
 /** A person whose only matching role is this one sees only the batches they mentor or created. */
-export const MENTOR_ROLE = 'COURSE_MENTOR';
+const MENTOR_ROLE = 'COURSE_MENTOR';
 
 export interface Grant {
   /** The person's roles among those the action allows. */

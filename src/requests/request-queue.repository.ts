@@ -235,7 +235,7 @@ export async function reapExpiredLeases(db: Kysely<Tables>, now: number, maxLeas
   return { retried: Number(retried.numUpdatedRows), failed: Number(failed.numUpdatedRows) };
 }
 
-export const CANCELLED_MESSAGE = 'Cancelled at the requester\'s ask; submit it again to start afresh.';
+const CANCELLED_MESSAGE = 'Cancelled at the requester\'s ask; submit it again to start afresh.';
 
 /**
  * Cancels a SUBMITTED or PROCESSING request: CANCELLED (final), its key erased, its lease cleared.

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { addToCounter, CounterName } from '../db/counters.js';
-import { findRequest } from '../requests/request.repository.js';
+import { backoffMs } from '../requests/request-queue.repository.js';
 import { openSecret } from '../secrets.js';
 import type { Services } from '../services.js';
 import { send } from './send.js';
@@ -23,10 +23,10 @@ export interface DelivererOptions {
   batchSize?: number;
 }
 
-/** First retry after 10 s, then 20 s, 40 s, … at most an hour apart. */
-export const deliveryBackoffMs = (attempts: number) => Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 3600_000);
+/** The requests' backoff (10 s, 20 s, 40 s, …), at most an hour apart. */
+const deliveryBackoffMs = (attempts: number) => Math.min(backoffMs(attempts), 3600_000);
 /** A delivery failing this long after its event is given up. */
-export const DELIVERY_WINDOW_MS = 24 * 3600_000;
+const DELIVERY_WINDOW_MS = 24 * 3600_000;
 
 export interface DeliveryRound {
   delivered: number;
@@ -118,14 +118,12 @@ export class WebhookDeliverer {
   private async deliver(delivery: Delivery): Promise<keyof DeliveryRound | undefined> {
     const { databases, keys, clock, config } = this.deps;
     const { db } = databases.main;
-    const { event } = delivery;
-    const row = event.tag === null ? undefined : await findRequest(db, event.tag, event.requestId);
-    if (!row || event.status === null) {
-      // Requests are never deleted, and only status events have deliveries: this cannot be sent.
+    if (!delivery.request) {
+      // Requests are never deleted: this cannot happen, and could not be sent.
       await markFailed(db, delivery, 'the event has no request to describe', clock.now(), undefined);
       return 'abandoned';
     }
-    const body = JSON.stringify(await webhookBody(delivery.eventId, { status: event.status, message: event.message, at: event.at }, row));
+    const body = JSON.stringify(await webhookBody(delivery.eventId, delivery.change, delivery.request));
     const secret = openSecret(delivery.sealedSecret, keys.storedKeys);
     const sent = await send(delivery.url, body, {
       'user-agent': 'data-exhaust-webhooks/1',
@@ -139,10 +137,9 @@ export class WebhookDeliverer {
   /** A failed attempt: due again after the backoff, or given up once a day has passed since the event (or at once when `final`). */
   private async recordFailure(delivery: Delivery, error: string, final = false): Promise<keyof DeliveryRound | undefined> {
     const { db } = this.deps.databases.main;
-    const { event } = delivery;
     const now = this.deps.clock.now();
     const retryAt = now + deliveryBackoffMs(delivery.attempts + 1);
-    const giveUp = final || retryAt > event.at + DELIVERY_WINDOW_MS;
+    const giveUp = final || retryAt > delivery.change.at + DELIVERY_WINDOW_MS;
     if (!(await markFailed(db, delivery, error, now, giveUp ? undefined : retryAt))) return undefined;
     this.log[giveUp ? 'warn' : 'info']({ webhook: delivery.webhookId, event: `evt_${delivery.eventId}`, attempts: delivery.attempts + 1, error }, giveUp ? 'webhook delivery given up' : 'webhook delivery failed; it will be retried');
     return giveUp ? 'abandoned' : 'failed';

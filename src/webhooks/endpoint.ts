@@ -17,7 +17,7 @@ for (const [network, prefix] of V4) PRIVATE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of V6) PRIVATE.addSubnet(network, prefix, 'ipv6');
 
 /** True for an address the service must not call on a client's behalf (and for anything not an address). */
-export function isPrivateAddress(address: string): boolean {
+function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return PRIVATE.check(address, 'ipv4');
   if (family !== 6) return true;
@@ -62,7 +62,7 @@ const refusal = (host: string, address: string) =>
   `url: ${host} is a loopback, private or link-local address (${address}); set EXHAUST_WEBHOOK_ALLOW_PRIVATE=1 to allow it`;
 
 /** The host of a URL as a name or a bare address ([::1] → ::1). */
-export const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
+const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
 /** Refuses a literal address at once (Node connects to those without a lookup). */
 export function literalRefusal(url: URL): string | undefined {

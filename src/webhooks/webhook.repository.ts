@@ -5,17 +5,18 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, Tables } from '../db/database.js';
 import { skipLocked } from '../db/skip-locked.js';
+import { JOB_STATUS_COLUMNS, type JobStatusRow } from '../requests/request.repository.js';
 import type { WebhookTable } from './webhook.table.js';
 
 export type WebhookRow = Selectable<WebhookTable>;
 
-export const DeliveryState = {
+const DeliveryState = {
   PENDING: 'pending',
   DELIVERED: 'delivered',
   /** Failed for a day (or refused for good): given up. */
   ABANDONED: 'abandoned',
 } as const;
-export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
+type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
 
 export async function insertWebhook(db: Kysely<Tables>, webhook: WebhookRow): Promise<void> {
   await db.insertInto('webhook').values(webhook).execute();
@@ -48,10 +49,16 @@ export interface Delivery {
   attempts: number;
   url: string;
   sealedSecret: string;
-  event: { kind: string; status: string | null; message: string | null; at: number; requestId: string; tag: string | null };
+  /** The status change announced: the status, its statusMessage, and when. */
+  change: { status: string; message: string | null; at: number };
+  /** Undefined only if the request were gone (requests are never deleted). */
+  request: JobStatusRow | undefined;
 }
 
-/** Claims up to `limit` pending deliveries that are due and that no live claim holds, oldest first. */
+/**
+ * Claims up to `limit` pending deliveries that are due and that no live claim holds, oldest first,
+ * and reads each with its webhook, event and request in one more statement.
+ */
 export async function claimDeliveries(database: Database, owner: string, window: { now: number; claimMs: number; limit: number }): Promise<Delivery[]> {
   const { db, dialect } = database;
   const { now } = window;
@@ -77,26 +84,31 @@ export async function claimDeliveries(database: Database, owner: string, window:
     .where((eb) => eb(eb.refTuple('event_id', 'webhook_id'), 'in', eb.selectFrom('picked').select(['picked.event_id', 'picked.webhook_id']).$asTuple('event_id', 'webhook_id')))
     .where('state', '=', DeliveryState.PENDING)
     .where((eb) => eb.or([eb('claim_until', 'is', null), eb('claim_until', '<', now)]))
-    .returning(['event_id', 'webhook_id', 'attempts'])
-    .execute();
-  if (claimed.length === 0) return [];
-  const details = await db
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n) return [];
+  const rows = await db
     .selectFrom('webhook_delivery as d')
     .innerJoin('webhook as w', 'w.id', 'd.webhook_id')
     .innerJoin('request_event as e', 'e.id', 'd.event_id')
-    .select(['d.event_id', 'd.webhook_id', 'w.url', 'w.secret', 'e.kind', 'e.status', 'e.message', 'e.at', 'e.request_id', 'e.tag'])
+    .leftJoin('job_request as r', (join) => join.onRef('r.tag', '=', 'e.tag').onRef('r.request_id', '=', 'e.request_id'))
+    .select(['d.event_id', 'd.webhook_id', 'd.attempts', 'w.url', 'w.secret', 'e.status as event_status', 'e.message as event_message', 'e.at as event_at'])
+    .select(JOB_STATUS_COLUMNS.map((column) => `r.${column}` as const))
     .where('d.claim_owner', '=', owner)
     .execute();
-  const attemptsOf = new Map(claimed.map((c) => [`${c.event_id} ${c.webhook_id}`, c.attempts]));
-  return details.map((d) => ({
-    owner,
-    eventId: Number(d.event_id),
-    webhookId: d.webhook_id,
-    attempts: attemptsOf.get(`${d.event_id} ${d.webhook_id}`) ?? 0,
-    url: d.url,
-    sealedSecret: d.secret,
-    event: { kind: d.kind, status: d.status, message: d.message, at: Number(d.at), requestId: d.request_id, tag: d.tag },
-  }));
+  return rows.map((row) => {
+    const { event_id, webhook_id, attempts, url, secret, event_status, event_message, event_at, ...request } = row;
+    return {
+      owner,
+      eventId: Number(event_id),
+      webhookId: webhook_id,
+      attempts,
+      url,
+      sealedSecret: secret,
+      // Deliveries are made for status events only (migration 0010), whose status is never null.
+      change: { status: event_status ?? '', message: event_message, at: Number(event_at) },
+      request: request.request_id === null ? undefined : (request as JobStatusRow),
+    };
+  });
 }
 
 const held = (db: Kysely<Tables>, delivery: Delivery) =>

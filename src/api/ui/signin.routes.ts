@@ -22,7 +22,7 @@ export interface SigninDeps {
 }
 
 /** Where to go after signing in: a path of this site only (never another host). */
-export function safeNext(next: string | undefined): string {
+function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') && !/[\r\n]/.test(next) ? next : '/';
 }
 

@@ -105,11 +105,12 @@ export interface BuildProgress {
 const progressColumns = (p: BuildProgress) => ({ progress_batches_done: p.batchesDone, progress_rows: p.rows });
 
 /**
- * Records how far the build has come. False when the request is no longer this attempt's (cancelled,
- * or the lease lost): the worker then stops building. Written about once a second, never per row.
+ * The worker's checkpoint: records how far the build has come and extends the lease, in one write
+ * about once a second (never per row). False when the request is no longer this attempt's
+ * (cancelled, or the lease lost): the worker then stops building.
  */
-export async function recordProgress(db: Kysely<Tables>, lease: Lease, progress: BuildProgress): Promise<boolean> {
-  const result = await ownedBy(db.updateTable('job_request').set(progressColumns(progress)), lease).executeTakeFirst();
+export async function recordProgress(db: Kysely<Tables>, lease: Lease, progress: BuildProgress, now: number, leaseMs: number): Promise<boolean> {
+  const result = await ownedBy(db.updateTable('job_request').set({ ...progressColumns(progress), lease_expires_at: now + leaseMs }), lease).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

@@ -1,4 +1,4 @@
-// The worker: claims due requests (a lease renewed by a heartbeat), builds each one's reports into
+// The worker: claims due requests (a lease renewed at each progress checkpoint), builds each one's reports into
 // artefacts, and records the outcome. A periodic reaper gives back requests whose worker died.
 // Any number of workers may run against one PostgreSQL database; a claim is never shared.
 import { randomBytes } from 'node:crypto';
@@ -39,13 +39,14 @@ export interface WorkerOptions {
   pollMs?: number;
   /** How long a claim holds without renewal, ms. Default config.leaseSeconds × 1000. */
   leaseMs?: number;
-  /** Lease renewal interval, ms. Default a third of the lease. */
-  heartbeatMs?: number;
   /** How often expired leases are reaped, ms. Default half the lease. */
   reapMs?: number;
   /** How long stop() lets in-flight requests finish before aborting and releasing them, ms. Default 10 s. */
   stopGraceMs?: number;
-  /** How often a build's progress is written (and a cancellation noticed), ms. Default 1 s. */
+  /**
+   * How often a build checkpoints: its progress written, its lease extended, a cancellation noticed,
+   * in one statement; ms. Default 1 s (a third of the lease, if that is shorter).
+   */
   progressMs?: number;
 }
 
@@ -114,10 +115,9 @@ export class Worker {
       concurrency: options.concurrency ?? config.workerConcurrency,
       pollMs: options.pollMs ?? config.workerPollMs,
       leaseMs,
-      heartbeatMs: options.heartbeatMs ?? Math.floor(leaseMs / 3),
       reapMs: options.reapMs ?? Math.floor(leaseMs / 2),
       stopGraceMs: options.stopGraceMs ?? 10_000,
-      progressMs: options.progressMs ?? 1000,
+      progressMs: options.progressMs ?? Math.min(1000, Math.floor(leaseMs / 3)),
     };
   }
 
@@ -218,9 +218,8 @@ export class Worker {
     const ref = { requestId: row.request_id, tag: row.tag };
     const log = this.log.child({ requestId: row.request_id, dataset: row.job_id, attempt: row.submission_attempts });
     log.info('building request');
-    const heartbeat = setInterval(() => void this.renew(job).catch((err: unknown) => log.warn({ err }, 'renewing the lease failed')), this.settings.heartbeatMs);
-    // Progress is written about once a second; the same write finds out, within that second, that
-    // the request was cancelled (or the lease lost) and stops the build.
+    // About once a second the progress is written and the lease extended; the same write finds out,
+    // within that second, that the request was cancelled (or the lease lost) and stops the build.
     const checkpoint = setInterval(() => void this.checkpoint(job).catch((err: unknown) => log.warn({ err }, 'recording progress failed')), this.settings.progressMs);
     try {
       const keys = await buildRequest(
@@ -240,7 +239,6 @@ export class Worker {
         row,
         job.controller.signal,
       );
-      clearInterval(heartbeat);
       clearInterval(checkpoint);
       if (!(await completeRequest(db, lease, keys, this.clock.now(), job.progress))) {
         log.warn('lease lost before completion: another worker owns the request now');
@@ -249,7 +247,6 @@ export class Worker {
       log.info({ keys: keys.length, ms: this.clock.now() - lease.claimedAt }, 'request succeeded');
       return { ...ref, status: RequestStatus.SUCCESS, keys };
     } catch (error) {
-      clearInterval(heartbeat);
       clearInterval(checkpoint);
       if (job.abortedFor === 'cancelled') {
         await this.discard(job, log);
@@ -283,7 +280,7 @@ export class Worker {
   /** Writes the build's progress; when the request is no longer this attempt's, stops the build. */
   private async checkpoint(job: Job): Promise<void> {
     if (job.controller.signal.aborted) return;
-    if (!(await recordProgress(this.deps.databases.main.db, job.lease, job.progress))) await this.lost(job);
+    if (!(await recordProgress(this.deps.databases.main.db, job.lease, job.progress, this.clock.now(), this.settings.leaseMs))) await this.lost(job);
   }
 
   /** The request is no longer this attempt's: cancelled at the requester's ask, or reaped and retried. */

@@ -71,7 +71,7 @@ for (const setting of settings) {
       await insertEnrolment(database.db, { user_id: 'u-1', batch_id: 'b-1', collection_id: 'c-1', content_status: JSON.stringify({ x: 2, y: 2 }) });
       worker = new Worker(
         t.services,
-        { heartbeatMs: 60_000, reapMs: 60_000 },
+        { progressMs: 60_000, reapMs: 60_000 },
       );
     });
     after(async () => {

@@ -42,7 +42,7 @@ for (const dialect of dialects) {
       return s;
     };
     const worker = (reports: ReportsFn) => {
-      const w = new Worker({ ...t.services, builders: testBuilders(reports) }, { heartbeatMs: 60_000, reapMs: 60_000 });
+      const w = new Worker({ ...t.services, builders: testBuilders(reports) }, { progressMs: 60_000, reapMs: 60_000 });
       stoppable.push(w);
       return w;
     };

@@ -51,7 +51,7 @@ for (const dialect of dialects) {
     const build = () =>
       new Worker({ ...t.services, builders: testBuilders(async function* () {
         yield { batchId: 'b1', columns: ['n'], rows: (async function* () { yield [[1], [2], [3]]; })() };
-      }) }, { heartbeatMs: 60_000, reapMs: 60_000 }).runOnce();
+      }) }, { progressMs: 60_000, reapMs: 60_000 }).runOnce();
     const deliveries = () => database.db.selectFrom('webhook_delivery').selectAll().orderBy('event_id').execute();
 
     before(async () => {

@@ -59,7 +59,7 @@ for (const dialect of dialects) {
           yield { ...report, rows: (async function* () { for await (const chunk of report.rows) { taken += chunk.length; yield chunk; } })() };
         }
       });
-      const worker = new Worker({ ...t.services, builders: counted }, { heartbeatMs: 60_000, reapMs: 60_000, progressMs: 50 });
+      const worker = new Worker({ ...t.services, builders: counted }, { reapMs: 60_000, progressMs: 50 });
       const outcome = worker.runOnce();
       let row = await rowOf(database, requestId);
       while (row.status === 'SUBMITTED' || (row.status === 'PROCESSING' && !row.progress_rows)) {

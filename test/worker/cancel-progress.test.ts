@@ -14,7 +14,7 @@ for (const dialect of dialects) {
     let t: TestApp;
     const workers: Worker[] = [];
     const workerWith = (reports: ReportsFn) => {
-      const worker = new Worker({ ...t.services, builders: testBuilders(reports) }, { heartbeatMs: 60_000, reapMs: 60_000, progressMs: 20 });
+      const worker = new Worker({ ...t.services, builders: testBuilders(reports) }, { reapMs: 60_000, progressMs: 20 });
       workers.push(worker);
       return worker;
     };

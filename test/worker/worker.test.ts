@@ -26,7 +26,7 @@ for (const dialect of dialects) {
     const workerWith = (reports: ReportsFn, options: WorkerOptions = {}) => {
       const worker = new Worker(
         { ...t.services, builders: testBuilders(reports) },
-        { heartbeatMs: 60_000, reapMs: 60_000, ...options },
+        { progressMs: 60_000, reapMs: 60_000, ...options },
       );
       workers.push(worker);
       return worker;
@@ -276,7 +276,7 @@ for (const dialect of dialects) {
       assert.equal((await openZip(new Uint8Array(b2.rawPayload), 'k')).text, 'n\r\n2\r\n');
     });
 
-    test('the heartbeat renews the lease of a long report, and aborts the build once the lease is lost', async () => {
+    test('the progress checkpoint renews the lease of a long report, and aborts the build once the lease is lost', async () => {
       const requestId = nextId();
       await queueRequest(database, t.services.keys.storedKeys, t.clock.now(), { requestId });
       const stuck = gate();
@@ -294,7 +294,7 @@ for (const dialect of dialects) {
             })(),
           };
         },
-        { heartbeatMs: 10 },
+        { progressMs: 10 },
       );
       const outcome = slow.runOnce();
       await stuck.reached;
@@ -305,7 +305,7 @@ for (const dialect of dialects) {
         assert.deepEqual(await slow.reap(), { retried: 0, failed: 0 });
       }
       // Meanwhile the worker stalled past its lease and the reaper gave the request back (as reap() does;
-      // done by hand here, as a live heartbeat would otherwise keep renewing).
+      // done by hand here, as a live checkpoint would otherwise keep renewing).
       await database.db
         .updateTable('job_request')
         .set({ status: 'SUBMITTED', lease_owner: null, lease_expires_at: null, next_attempt_at: t.clock.now() })
@@ -314,11 +314,11 @@ for (const dialect of dialects) {
       const other = workerWith(async function* () {
         yield { batchId: 'b1', columns: ['n'], rows: rowsOf([[2]]) };
       });
-      // SKIP LOCKED passes over a row a heartbeat is touching at that instant: claim again, as the loop would.
+      // SKIP LOCKED passes over a row a checkpoint is touching at that instant: claim again, as the loop would.
       let claimed;
       for (let tries = 0; !claimed && tries < 50; tries++) claimed = await other.runOnce();
       assert.equal(claimed?.status, 'SUCCESS');
-      // The next heartbeat finds the lease gone and aborts the stuck build.
+      // The next checkpoint finds the lease gone and aborts the stuck build.
       assert.equal((await outcome)?.status, 'LEASE_LOST');
       assert.equal((await rowOf(database, requestId)).status, 'SUCCESS');
       assert.deepEqual(storageFiles().filter((f) => f.startsWith('.tmp/')), []);

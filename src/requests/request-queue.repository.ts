@@ -62,17 +62,20 @@ export async function claimRequest(database: Database, owner: string, now: numbe
             .select(['due.tag', 'due.request_id'])
             .where('due.status', '=', RequestStatus.SUBMITTED)
             .where('due.next_attempt_at', '<=', now)
-            // Channels under their share first (false sorts before true on both databases).
+            // Channels under their share first (false sorts before true on both databases). The
+            // channels at their share are found once per claim (an uncorrelated subquery: a hashed
+            // set on PostgreSQL, a temporary index on SQLite), not counted again for every due row.
             .$if(Number.isFinite(share), (q) =>
               q.orderBy((eb) =>
                 eb(
+                  'due.requested_channel',
+                  'in',
                   eb
                     .selectFrom('job_request as running')
-                    .select(eb.fn.countAll().as('n'))
-                    .whereRef('running.requested_channel', '=', 'due.requested_channel')
-                    .where('running.status', '=', RequestStatus.PROCESSING),
-                  '>=',
-                  share,
+                    .select('running.requested_channel')
+                    .where('running.status', '=', RequestStatus.PROCESSING)
+                    .groupBy('running.requested_channel')
+                    .having((eb) => eb.fn.countAll(), '>=', share),
                 ),
               ),
             )

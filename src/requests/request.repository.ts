@@ -41,7 +41,8 @@ export interface NewRequest {
 }
 
 /**
- * Inserts a SUBMITTED request, or — atomically, in the same statement — restarts a FAILED one with
+ * Inserts a SUBMITTED request, or — atomically, in the same statement — restarts a FAILED, CANCELLED
+ * or EXPIRED one (RESTARTABLE) with
  * the new config and key, stale completion fields cleared and a fresh retry budget (`iteration`
  * keeps counting). Any other existing row is returned as it is. Safe under any concurrency:
  * the conflict clause and its WHERE run under the row lock on both dialects.

@@ -78,7 +78,7 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
   });
   const tag = channelTag(input.tag, channel);
   // The same ask again the same day (the same requestId) is answered from its row, without a key to
-  // seal (only its audit event is written); a FAILED one is restarted below. Racing submits meet in
+  // seal (only its audit event is written); a FAILED, CANCELLED or EXPIRED one is restarted below. Racing submits meet in
   // the upsert.
   const existing = await findRequest(ctx.db, tag, requestId);
   if (existing && !RESTARTABLE.includes(existing.status as RequestStatus)) {
@@ -96,7 +96,10 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
     sealedKey: input.encryptionKey ? sealSecret(input.encryptionKey, ctx.storedKeysKey) : null,
     now,
   });
-  await appendEvents(ctx.db, [submitted(caller, row, now, existing ? `restarted: it was ${existing.status}` : 'a new request')]);
+  // No row a moment ago: new, unless a racing submit of the same request inserted it first (its row
+  // then carries that submit's time).
+  const what = existing ? `restarted: it was ${existing.status}` : row.dt_job_submitted === now ? 'a new request' : `the same request again: answered as it stands (${row.status})`;
+  await appendEvents(ctx.db, [submitted(caller, row, now, what)]);
   return toJobStatus(row, ctx.sign);
 }
 
@@ -112,13 +115,17 @@ const submitted = (caller: Caller, row: JobStatusRow, at: number, message: strin
 });
 
 export async function readRequest(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusResponse> {
+  return withLinksRecorded(ctx, actorOf(caller), await toJobStatus(await visibleRequest(ctx, caller, tag, requestId), ctx.sign));
+}
+
+/** The caller's request of this tag, or a 404: a mentor's request for a batch they do not mentor is as absent to them as another channel's. */
+async function visibleRequest(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusRow> {
   const mentor = mentorOnly(ctx, caller);
   const row = await findRequest(ctx.db, channelTag(tag, caller.channel), requestId);
-  // A mentor's request for a batch they do not mentor is as absent to them as another channel's.
   if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
     throw notFound('no job available with the given request_id and tag');
   }
-  return withLinksRecorded(ctx, actorOf(caller), await toJobStatus(row, ctx.sign));
+  return row;
 }
 
 /**
@@ -126,12 +133,8 @@ export async function readRequest(ctx: RequestContext, caller: Caller, tag: stri
  * and deletes what it stored). Same authorization as read; a final request is a 409 naming its status.
  */
 export async function cancelRequestOf(ctx: RequestContext, caller: Caller, tag: string, requestId: string): Promise<JobStatusResponse> {
-  const mentor = mentorOnly(ctx, caller);
-  const stored = channelTag(tag, caller.channel);
-  const row = await findRequest(ctx.db, stored, requestId);
-  if (!row || (mentor !== undefined && (await visibleTo(ctx.db, mentor, [row])).length === 0)) {
-    throw notFound('no job available with the given request_id and tag');
-  }
+  const row = await visibleRequest(ctx, caller, tag, requestId);
+  const stored = row.tag;
   const now = ctx.clock.now();
   const cancelled = await cancelStored(ctx.db, stored, requestId, now);
   const asked = { kind: EventKind.cancelRequested, requestId, tag: stored, channel: row.requested_channel, actor: actorOf(caller), at: now };

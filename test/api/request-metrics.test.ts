@@ -32,16 +32,16 @@ for (const dialect of dialects) {
       }
       const text = await scrape();
       assert.match(text, /# TYPE exhaust_request_build_seconds histogram/);
-      assert.match(text, /exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="1"\} 0/);
-      assert.match(text, /exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="5"\} 2/);
-      assert.match(text, /exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="300"\} 3/);
-      assert.match(text, /exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="\+Inf"\} 3/);
-      assert.match(text, /exhaust_request_build_seconds_sum\{dataset="progress-exhaust"\} 77/);
-      assert.match(text, /exhaust_request_build_seconds_count\{dataset="progress-exhaust"\} 3/);
+      assert.match(text, /^exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="1"\} 0$/m);
+      assert.match(text, /^exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="5"\} 2$/m);
+      assert.match(text, /^exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="300"\} 3$/m);
+      assert.match(text, /^exhaust_request_build_seconds_bucket\{dataset="progress-exhaust",le="\+Inf"\} 3$/m);
+      assert.match(text, /^exhaust_request_build_seconds_sum\{dataset="progress-exhaust"\} 77$/m);
+      assert.match(text, /^exhaust_request_build_seconds_count\{dataset="progress-exhaust"\} 3$/m);
     });
 
     test('cancelled, expired and swept bytes are counted', async () => {
-      assert.match(await scrape(), /exhaust_requests_cancelled_total 0/);
+      assert.match(await scrape(), /^exhaust_requests_cancelled_total 0$/m);
       const submitted = await t.app.inject({
         method: 'POST',
         url: '/dataset/v1/request/submit',
@@ -50,7 +50,7 @@ for (const dialect of dialects) {
       });
       const { requestId } = submitted.json().result;
       assert.equal((await t.app.inject({ method: 'POST', url: `/dataset/v1/request/cancel/m?requestId=${requestId}`, headers: channelHeaders('ch1') })).statusCode, 200);
-      assert.match(await scrape(), /exhaust_requests_cancelled_total 1/);
+      assert.match(await scrape(), /^exhaust_requests_cancelled_total 1$/m);
 
       // A report built two days ago: past its retention of one day.
       const key = 'progress-exhaust/OLD/b_progress_20240113.zip';
@@ -61,8 +61,8 @@ for (const dialect of dialects) {
       const result = await new Sweeper(t.services).runOnce();
       assert.equal(result.expiredRequests, 1);
       const text = await scrape();
-      assert.match(text, /exhaust_requests_expired_total 1/);
-      assert.match(text, new RegExp(`exhaust_swept_bytes_total ${result.deletedBytes + result.removedUploadBytes}`));
+      assert.match(text, /^exhaust_requests_expired_total 1$/m);
+      assert.match(text, new RegExp(`^exhaust_swept_bytes_total ${result.deletedBytes + result.removedUploadBytes}$`, 'm'));
       assert.ok(result.deletedBytes >= 1234, JSON.stringify(result));
       assert.match(text, /# TYPE exhaust_requests_cancelled_total counter/);
     });

@@ -1,6 +1,7 @@
 // The user path (DESIGN §3.7) with signed tokens: a call carrying x-authenticated-user-token is
 // decided by the person's roles and root organisation, and a mentor only by their own batches.
 import assert from 'node:assert/strict';
+import { createLogger } from '../../src/logger.js';
 import { after, before, describe, test } from 'node:test';
 import { requestIdOf } from '../../src/requests/request-id.js';
 import { adminHeaders, allowChannels, CONSUMER, startTestApp, type TestApp } from '../helpers/app.js';
@@ -151,10 +152,18 @@ for (const dialect of dialects) {
       test('no X-Channel-ID: 403 whatever the token', async () => {
         refusedWith(await t.app.inject({ method: 'POST', url: SUBMIT, headers: { 'x-authenticated-user-token': await token('u-admin', ['ORG_ADMIN']) }, payload: bad }), 403, 'X-Channel-ID is missing in request header');
       });
-      test('the token never reaches the log', async () => {
+      test('the token never reaches the log: not in the access line, and blanked wherever headers are logged', async () => {
         const secret = await token('u-admin', ['ORG_ADMIN']);
         await t.app.inject({ method: 'POST', url: SUBMIT, headers: { 'x-authenticated-user-token': secret, 'x-channel-id': 'org-2' }, payload: bad });
+        assert.match(t.log(), /"path":"\/dataset\/v1\/request\/submit","status":403/, 'the refusal was logged');
         assert.ok(!t.log().includes(secret));
+        // Code that logs a request's headers (a failure's context, say) gets them blanked.
+        const lines: string[] = [];
+        const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+        logger.error({ req: { headers: { 'x-authenticated-user-token': secret, authorization: `Bearer ${secret}` } }, headers: { 'x-authenticated-user-token': secret } }, 'request failed');
+        assert.equal(lines.length, 1);
+        assert.ok(!lines[0]!.includes(secret), lines[0]);
+        assert.match(lines[0]!, /"x-authenticated-user-token":"\[redacted\]"/);
       });
     });
 

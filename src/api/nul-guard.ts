@@ -16,8 +16,6 @@ function nulAt(value: unknown, path: string, depth = 0): string | undefined {
     }
     return undefined;
   }
-  // A streamed body (record import, publish) is not a parsed object: its bytes are checked where read.
-  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return undefined;
   for (const [key, entry] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
     if (key.includes('\0')) return at.replaceAll('\0', '\\0');
@@ -27,10 +25,20 @@ function nulAt(value: unknown, path: string, depth = 0): string | undefined {
   return undefined;
 }
 
+function parsedJson(body: unknown): boolean {
+  if (typeof body === 'string' || Array.isArray(body)) return true;
+  if (body === null || typeof body !== 'object') return false;
+  const prototype = Object.getPrototypeOf(body);
+  return prototype === Object.prototype || prototype === null;
+}
+
 export function installNulGuard(app: FastifyInstance): void {
   // After authorization (onRequest), before the schemas: a refused caller still gets its 403.
   app.addHook('preValidation', (request, _reply, done) => {
-    const field = nulAt(request.params, '') ?? nulAt(request.query, '') ?? nulAt(request.body, '');
+    // Params and query come as objects of the router's and parser's own prototypes; a streamed body
+    // (record import, publish) is no parsed JSON at all: its bytes are checked where they are read.
+    const body = parsedJson(request.body) ? request.body : undefined;
+    const field = nulAt(request.params, '') ?? nulAt(request.query, '') ?? nulAt(body, '');
     done(field ? clientError(`${field} must not contain a NUL character`) : undefined);
   });
 }

@@ -89,6 +89,11 @@ export function signInSettings(read: Read, check: Check, serviceUrl: string): Si
   const userReadUrl = read('EXHAUST_USER_READ_URL');
   const jwksUrl = read('EXHAUST_JWKS_URL');
   const keyFiles = read('EXHAUST_JWT_PUBLIC_KEYS');
+  if (jwksUrl !== undefined && keyFiles !== undefined) {
+    check(() => {
+      throw new ConfigError('EXHAUST_JWKS_URL and EXHAUST_JWT_PUBLIC_KEYS are both set: user tokens take their keys from one of them');
+    }, undefined);
+  }
   const required = (name: string) =>
     check(() => {
       const value = read(name);

@@ -90,6 +90,21 @@ describe('config', () => {
     );
   });
 
+  test('sign-in: both key sources at once is one problem, beside the others', () => {
+    assert.throws(
+      () => loadConfig({ EXHAUST_DATA_DIR: dir, EXHAUST_JWKS_URL: 'ftp://id.example.org/certs', EXHAUST_JWT_PUBLIC_KEYS: 'keys/realm.pem', EXHAUST_JWT_AUDIENCE: 'exhaust' }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems, [
+          'EXHAUST_JWKS_URL and EXHAUST_JWT_PUBLIC_KEYS are both set: user tokens take their keys from one of them',
+          'EXHAUST_JWKS_URL is not an http(s) URL',
+          'EXHAUST_JWT_ISSUER is required when EXHAUST_JWKS_URL or EXHAUST_JWT_PUBLIC_KEYS is set',
+        ]);
+        return true;
+      },
+    );
+  });
+
   test('a postgres URL selects PostgreSQL', () => {
     const c = loadConfig({ EXHAUST_DATA_DIR: dir, DATABASE_URL: 'postgres://u@db:5432/exhaust' });
     assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u@db:5432/exhaust' });

@@ -57,9 +57,8 @@ type KeySource = (header: ProtectedHeaderParameters) => Promise<Key[]>;
 /** A key-set failure: the token is not at fault, the provider (or our path to it) is. */
 class KeySetUnavailable extends Error {}
 
+/** Settings as config validated them (sign-in-config.ts): one key source, http(s) JWKS, dotted claim paths. */
 export function jwtIdentity(settings: JwtSettings, clock: Clock = systemClock): JwtIdentity {
-  const problems = settingsProblems(settings);
-  if (problems.length > 0) throw new ConfigError(problems);
   const keys = settings.jwksUrl ? remoteKeys(settings, settings.jwksUrl) : staticKeys(readKeyFiles(settings.publicKeys ?? []));
   return {
     async verify(token) {
@@ -270,30 +269,4 @@ function claimAt(claims: JWTPayload, path: string): unknown {
     value = (value as Record<string, unknown>)[name];
   }
   return value;
-}
-
-function settingsProblems(s: JwtSettings): string[] {
-  const problems: string[] = [];
-  if (!s.issuer) problems.push('EXHAUST_JWT_ISSUER is required for user tokens');
-  if (!s.audience) problems.push('EXHAUST_JWT_AUDIENCE is required for user tokens');
-  if (Boolean(s.jwksUrl) === Boolean(s.publicKeys?.length)) {
-    problems.push('User tokens need exactly one of EXHAUST_JWKS_URL and EXHAUST_JWT_PUBLIC_KEYS');
-  }
-  if (s.jwksUrl && !isHttpUrl(s.jwksUrl)) problems.push(`EXHAUST_JWKS_URL=${s.jwksUrl} is not an http(s) URL`);
-  for (const path of [s.rolesClaim, s.orgClaim, s.orgSlugClaim, s.orgChannelClaim]) {
-    if (!path || path.split('.').includes('')) problems.push(`Claim path ${JSON.stringify(path)} is not a dotted path`);
-  }
-  const bad = (n: number | undefined, integer = false) => n !== undefined && !(n >= 0 && Number.isFinite(n) && (!integer || Number.isInteger(n)));
-  if (bad(s.clockSkewSeconds)) problems.push('The JWT clock skew must be a non-negative number of seconds');
-  if (bad(s.jwksTimeoutMs, true) || s.jwksTimeoutMs === 0) problems.push('The JWKS timeout must be a positive whole number of ms');
-  if (bad(s.jwksRefetchMs)) problems.push('The JWKS refetch interval must be a non-negative number of ms');
-  return problems;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return /^https?:$/.test(new URL(text).protocol);
-  } catch {
-    return false;
-  }
 }

@@ -6,6 +6,9 @@ import type { Person } from './person.js';
 
 export const NOT_AUTHORIZED = 'You are not authorized.';
 
+/** Who may request a dataset: its own authorizedRoles, or EXHAUST_ONDEMAND_ROLES when it names none. */
+export const rolesFor = (authorizedRoles: readonly string[], ondemandRoles: readonly string[]) => (authorizedRoles.length > 0 ? authorizedRoles : ondemandRoles);
+
 /** A person whose only matching role is this one sees only the batches they mentor or created. */
 const MENTOR_ROLE = 'COURSE_MENTOR';
 

@@ -2,7 +2,7 @@
 // a signed-in person's roles and batches are checked here, where the dataset and batches are known.
 import type { Kysely } from 'kysely';
 import { actorOf, type Caller } from '../auth/caller.js';
-import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED } from '../auth/entitlement.js';
+import { grantOnDemand, mentorsBatch, NOT_AUTHORIZED, rolesFor } from '../auth/entitlement.js';
 import { addToCounter, CounterName } from '../db/counters.js';
 import type { Tables } from '../db/database.js';
 import { batchIdsOf } from '../datasets/collection/collection-config.js';
@@ -49,7 +49,7 @@ export async function submitRequest(ctx: RequestContext, caller: Caller, input: 
   let requestedBy = input.requestedBy ?? '';
   if (caller.path === 'user') {
     const { person } = caller;
-    const grant = grantOnDemand(person, channel, dataset.authorizedRoles.length > 0 ? dataset.authorizedRoles : ctx.ondemandRoles);
+    const grant = grantOnDemand(person, channel, rolesFor(dataset.authorizedRoles, ctx.ondemandRoles));
     // The person asks for themselves: requestedBy (and so the request id) is the signed-in user.
     if (input.requestedBy !== undefined && input.requestedBy !== person.userId) {
       throw clientError('requestedBy must be the signed-in user (or left out)');

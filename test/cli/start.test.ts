@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { databaseUrlOf, runExhaust, spawnExhaust } from '../helpers/cli.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 async function waitForHealth(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {

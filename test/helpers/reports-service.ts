@@ -2,16 +2,15 @@
 // database, the first-run demo loaded, a worker building requests, optionally a real OpenID
 // provider; and Debian's Chromium to drive it. Shared by test/browser/ and scripts/screenshot.ts.
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { Person } from '../../src/auth/person.js';
 import { loadDemoIfEmpty } from '../../src/demo/first-run.js';
-import { createSigninLink } from '../../src/sessions/signin-link.js';
+import { createSigninLink, signinLinkUrl } from '../../src/sessions/signin-link.js';
 import { Worker } from '../../src/worker/worker.js';
 import { startTestApp, type TestApp } from './app.js';
 import type { TestDatabase, TestDialect } from './databases.js';
 import type { OidcProviderServer, ProviderAccount } from './oidc-provider.js';
+import { freePort } from './ports.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const hasChromium = () => existsSync(CHROMIUM_PATH);
@@ -24,14 +23,6 @@ export const launchChromium = (): Promise<Browser> =>
   });
 
 /** A port free on 127.0.0.1 now (the service's URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * Keeps a context's traffic on loopback: any other request is aborted and recorded (the provider's
  * dev pages @import a web font; the reports page itself must never ask for anything outside).
@@ -95,7 +86,7 @@ export async function startReportsService(dialect: TestDialect, options: { provi
     provider,
     async signinLink(person, next) {
       const token = await createSigninLink(database.db, person, t.clock.now());
-      return `${baseUrl}/signin/link?token=${token}${next ? `&next=${encodeURIComponent(next)}` : ''}`;
+      return `${signinLinkUrl(baseUrl, token)}${next ? `&next=${encodeURIComponent(next)}` : ''}`;
     },
     async close() {
       await worker.stop();

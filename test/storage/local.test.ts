@@ -5,7 +5,7 @@ import { LocalBlobStore } from '../../src/storage/local/local-blob-store.js';
 import { startTestApp } from '../helpers/app.js';
 import { dialects } from '../helpers/databases.js';
 import { blobStoreContract, freshContainer } from './contract.js';
-import { freePort } from './ports.js';
+import { freePort } from '../helpers/ports.js';
 
 const database = await dialects[0]!.open();
 after(() => database.drop());

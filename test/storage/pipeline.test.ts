@@ -9,7 +9,7 @@ import { insertBatch, insertCollection, insertEnrolment, insertUser } from '../h
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 import { openZip } from '../helpers/zip.js';
 import { freshContainer } from './contract.js';
-import { freePort } from './ports.js';
+import { freePort } from '../helpers/ports.js';
 import { findS3, skipUnless, startAzurite } from './servers.js';
 
 const azurite = await startAzurite();

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Caller } from '../../auth/caller.js';
-import { grantOnDemand, holdsRole } from '../../auth/entitlement.js';
+import { grantOnDemand, holdsRole, rolesFor } from '../../auth/entitlement.js';
 import { listDatasets } from '../../datasets/dataset.repository.js';
 import { parseJson } from '../../datasets/dataset.service.js';
 import { builders } from '../../datasets/registry.js';
@@ -57,10 +57,7 @@ export const reportsApiRoutes = (ctx: RequestContext): FastifyPluginAsyncTypebox
     const rows = await listDatasets(ctx.db);
     const reports = rows
       .filter((row) => builders.has(row.dataset_id) && REPORT_TYPES[row.dataset_id])
-      .filter((row) => {
-        const roles = parseJson<string[]>(row.authorized_roles) ?? [];
-        return holdsRole(person, roles.length > 0 ? roles : ctx.ondemandRoles);
-      })
+      .filter((row) => holdsRole(person, rolesFor(parseJson<string[]>(row.authorized_roles) ?? [], ctx.ondemandRoles)))
       .map((row) => ({ dataset: row.dataset_id, ...REPORT_TYPES[row.dataset_id]! }));
     return okEnvelope(request, { reports });
   });

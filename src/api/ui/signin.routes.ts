@@ -59,14 +59,16 @@ export const signinRoutes = (deps: SigninDeps): FastifyPluginAsyncTypebox => asy
   app.get('/signin/callback', { config, schema: { hide: true } }, async (request, reply) => {
     if (!deps.oidc || !deps.persons) return sendPage(reply, 'signin.html', 404);
     const now = deps.sessions.clock.now();
+    const pending = cookieValue(request.headers.cookie, OIDC_COOKIE);
+    // The sign-in's cookie is spent whatever comes of it.
+    void reply.header('set-cookie', sessionCookie(OIDC_COOKIE, '', { secure: deps.sessions.secure, maxAgeS: 0 }));
     let finished;
     try {
-      finished = await deps.oidc.finish(new URL(request.url, 'http://path.only').search, cookieValue(request.headers.cookie, OIDC_COOKIE), now);
+      finished = await deps.oidc.finish(new URL(request.url, 'http://path.only').search, pending, now);
     } catch (error) {
       if (error instanceof SignInExpired) return reply.redirect('/signin', 303);
       // Cancelled or refused at the provider: a page saying so, with a way to try again (it was a 500).
       if (error instanceof SignInRefused) {
-        void reply.header('set-cookie', sessionCookie(OIDC_COOKIE, '', { secure: deps.sessions.secure, maxAgeS: 0 }));
         request.log.warn({ providerError: error.providerError }, 'a sign-in was cancelled or refused at the identity provider');
         return sendPage(reply, 'signin-refused.html', 403);
       }
@@ -74,7 +76,6 @@ export const signinRoutes = (deps: SigninDeps): FastifyPluginAsyncTypebox => asy
     }
     // The person as the API's user path knows them: the same verification, roles and organisation.
     const person = await deps.persons.identify(finished.accessToken, finished.subject === undefined ? undefined : userIdOf(finished.subject));
-    void reply.header('set-cookie', sessionCookie(OIDC_COOKIE, '', { secure: deps.sessions.secure, maxAgeS: 0 }));
     startSession(reply, deps.sessions, person);
     request.log.info({ userId: person.userId, org: person.rootOrg.id }, 'signed in with OpenID Connect');
     return reply.redirect(safeNext(finished.next), 303);

@@ -253,7 +253,7 @@ async function showBatch(batchId) {
   const generation = state.generation;
   // A fresh passphrase for every batch visit: nothing of an earlier one is kept.
   $('passphrase').value = newPassphrase();
-  state.batch = { id: batchId, reports: new Map(), jobs: [], statuses: new Map(), submitting: new Set(), pollTimer: 0, files: new Map() };
+  state.batch = { id: batchId, reports: new Map(), jobs: [], statuses: new Map(), submitting: new Set(), pollTimer: 0 };
   for (const id of ['batch-facts', 'reports-status', 'requests-status']) $(id).textContent = '';
   $('report-list').replaceChildren();
   $('request-list').replaceChildren();
@@ -297,8 +297,7 @@ function renderReports(reports) {
       el('h3', {}, r.title || r.dataset),
       el('dl', {},
         el('dt', {}, 'Contains'), el('dd', {}, r.holds || '—'),
-        // The line may or may not begin with the label's own words ("Refused when the course …").
-        el('dt', {}, 'Refused when'), el('dd', {}, (r.refusedWhen || '—').replace(/^refused when\s+/i, ''))),
+        el('dt', {}, 'Refused when'), el('dd', {}, r.refusedWhen || '—')),
       el('button', { type: 'button', class: 'button-primary', 'data-testid': `submit-${r.dataset}`, onclick: (e) => submit(r.dataset, e.currentTarget) },
         `Request ${r.title || r.dataset}`))));
 }

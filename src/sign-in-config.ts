@@ -137,6 +137,13 @@ export function signInSettings(read: Read, check: Check, serviceUrl: string): Si
 function oidcSettings(read: Read, check: Check, serviceUrl: string): OidcConfig | undefined {
   const issuer = read('EXHAUST_OIDC_ISSUER');
   if (issuer === undefined) return undefined;
+  // The provider's access token is turned into a person as the API's user path does: without a way
+  // to do that, every sign-in would fail after the round trip to the provider.
+  if (['EXHAUST_JWKS_URL', 'EXHAUST_JWT_PUBLIC_KEYS', 'EXHAUST_USER_READ_URL'].every((name) => read(name) === undefined)) {
+    check(() => {
+      throw new ConfigError('EXHAUST_OIDC_ISSUER needs a way to know the person signing in: set EXHAUST_JWKS_URL, EXHAUST_JWT_PUBLIC_KEYS or EXHAUST_USER_READ_URL');
+    }, undefined);
+  }
   return Object.freeze({
     issuer: check(() => serviceUrlOf('EXHAUST_OIDC_ISSUER', issuer), ''),
     clientId: check(() => {

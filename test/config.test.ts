@@ -105,6 +105,15 @@ describe('config', () => {
     );
   });
 
+  test('sign-in: OpenID Connect without a way to know the person is refused at start, not after the provider', () => {
+    assert.throws(
+      () => loadConfig({ EXHAUST_DATA_DIR: dir, EXHAUST_OIDC_ISSUER: 'https://id.example.org/realms/sunbird', EXHAUST_OIDC_CLIENT_ID: 'exhaust' }),
+      (e: unknown) => e instanceof ConfigError && e.problems.length === 1 && /^EXHAUST_OIDC_ISSUER needs a way to know the person signing in/.test(e.problems[0]!),
+    );
+    const ok = loadConfig({ EXHAUST_DATA_DIR: dir, EXHAUST_OIDC_ISSUER: 'https://id.example.org/realms/sunbird', EXHAUST_OIDC_CLIENT_ID: 'exhaust', EXHAUST_USER_READ_URL: 'http://learner:9000/api/user/v5/read' });
+    assert.equal(ok.signIn.oidc?.clientId, 'exhaust');
+  });
+
   test('a postgres URL selects PostgreSQL', () => {
     const c = loadConfig({ EXHAUST_DATA_DIR: dir, DATABASE_URL: 'postgres://u@db:5432/exhaust' });
     assert.deepEqual(c.database, { dialect: 'postgres', url: 'postgres://u@db:5432/exhaust' });

@@ -69,16 +69,22 @@ export interface JwtConfig {
   readonly orgChannelClaim: string;
 }
 
-const ROLE_LIST = /^[A-Za-z0-9_-]{1,100}$/;
+const ROLE = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** Role names from a comma-separated list, each once; undefined when the list is empty or a name is not a role's. */
+export function roleList(text: string): string[] | undefined {
+  const list = text.split(',').map((r) => r.trim()).filter(Boolean);
+  return list.length > 0 && list.every((r) => ROLE.test(r)) ? [...new Set(list)] : undefined;
+}
 const CLAIM_PATH = /^[A-Za-z0-9_$-]{1,100}(\.[A-Za-z0-9_$-]{1,100}){0,9}$/;
 
 export function signInSettings(read: Read, check: Check, serviceUrl: string): SignInConfig {
   const roles = (name: string, fallback: string) =>
     check(() => {
       const value = read(name) ?? fallback;
-      const list = value.split(',').map((r) => r.trim()).filter(Boolean);
-      if (list.length === 0 || list.some((r) => !ROLE_LIST.test(r))) throw new ConfigError(`${name}=${JSON.stringify(value)} must be a comma-separated list of role names`);
-      return Object.freeze([...new Set(list)]);
+      const list = roleList(value);
+      if (!list) throw new ConfigError(`${name}=${JSON.stringify(value)} must be a comma-separated list of role names`);
+      return Object.freeze(list);
     }, []);
   const claim = (name: string, fallback: string) =>
     check(() => {

@@ -7,12 +7,12 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { closeServices, openServices } from '../services.js';
 import { createSigninLink, SIGNIN_LINK_TTL_MS, signinLinkUrl } from '../sessions/signin-link.js';
+import { roleList } from '../sign-in-config.js';
 import { parseCommandArgs } from './args.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = 'usage: exhaust signin-link <userId> --org <org> --roles <ROLE,...>';
 const ID = /^[A-Za-z0-9_.@:-]{1,200}$/;
-const ROLE = /^[A-Za-z0-9_-]{1,100}$/;
 
 /** 0 printed, 2 usage. */
 export async function signinLinkCommand(args: string[]): Promise<number> {
@@ -21,8 +21,8 @@ export async function signinLinkCommand(args: string[]): Promise<number> {
   if (!userId || extra.length > 0) throw new UsageError(USAGE);
   if (!ID.test(userId)) throw new UsageError('userId must be 1–200 letters, digits or _ . @ : -');
   if (!values.org || !ID.test(values.org)) throw new UsageError(`--org <org> is required: the person's root organisation (the channel of their batches); ${USAGE}`);
-  const roles = (values.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
-  if (roles.length === 0 || roles.some((r) => !ROLE.test(r))) throw new UsageError(`--roles <ROLE,...> is required, e.g. COURSE_MENTOR or ORG_ADMIN; ${USAGE}`);
+  const roles = roleList(values.roles ?? '');
+  if (!roles) throw new UsageError(`--roles <ROLE,...> is required, e.g. COURSE_MENTOR or ORG_ADMIN; ${USAGE}`);
 
   const config = loadConfig();
   // The log goes to stderr: stdout holds the link alone, for a script to take.
@@ -30,7 +30,7 @@ export async function signinLinkCommand(args: string[]): Promise<number> {
   try {
     const database = services.databases.main;
     await migrateToLatest(database);
-    const person = { userId, roles: [...new Set(roles)], rootOrg: { id: values.org } };
+    const person = { userId, roles, rootOrg: { id: values.org } };
     const link = signinLinkUrl(services.config.publicUrl, await createSigninLink(database.db, person, services.clock.now()));
     services.logger.info({ userId, org: values.org, roles: person.roles }, 'sign-in link issued');
     console.log(link);

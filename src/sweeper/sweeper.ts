@@ -7,10 +7,9 @@
 // 3. removes the temporary uploads of writers that died (BlobStore.sweepIncomplete).
 // Any number of processes may sweep at once: requests are claimed in batches (retention.repository.ts),
 // so each artefact is deleted by one of them, and a dead sweeper's claims run out.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { addToCounter, CounterName } from '../db/counters.js';
+import { instanceId } from '../instance-id.js';
 import { isOutage } from '../outage.js';
 import { SAFE_ID } from '../requests/request.js';
 import {
@@ -91,7 +90,7 @@ export class Sweeper {
     options: SweeperOptions = {},
   ) {
     const { config } = deps;
-    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.id = options.id ?? instanceId();
     this.log = deps.logger.child({ component: 'sweeper', sweeper: this.id });
     const leaseMs = options.leaseMs ?? config.leaseSeconds * 1000;
     this.settings = {

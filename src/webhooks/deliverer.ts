@@ -2,10 +2,9 @@
 // outbox's due deliveries. It never touches a report: a slow or dead receiver costs a delivery slot
 // for at most EXHAUST_WEBHOOK_TIMEOUT_SECONDS, never a build. At least once: a delivery is marked
 // done only after a 2xx, so a deliverer that dies mid-POST leaves it to be sent again (same event id).
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { addToCounter, CounterName } from '../db/counters.js';
+import { instanceId } from '../instance-id.js';
 import { backoffMs } from '../requests/request-queue.repository.js';
 import { openSecret } from '../secrets.js';
 import type { Services } from '../services.js';
@@ -49,7 +48,7 @@ export class WebhookDeliverer {
     private readonly deps: DelivererDeps,
     options: DelivererOptions = {},
   ) {
-    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.id = options.id ?? instanceId();
     this.log = deps.logger.child({ component: 'webhooks', deliverer: this.id });
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 20;

@@ -1,11 +1,10 @@
 // The worker: claims due requests (a lease renewed at each progress checkpoint), builds each one's reports into
 // artefacts, and records the outcome. A periodic reaper gives back requests whose worker died.
 // Any number of workers may run against one PostgreSQL database; a claim is never shared.
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { DataError, type DatasetBuilder } from '../datasets/dataset.js';
 import { builders as registeredBuilders } from '../datasets/registry.js';
+import { instanceId } from '../instance-id.js';
 import { RequestStatus } from '../requests/request.js';
 import { findRequest } from '../requests/request.repository.js';
 import {
@@ -106,7 +105,7 @@ export class Worker {
     options: WorkerOptions = {},
   ) {
     const { config } = deps;
-    this.id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.id = options.id ?? instanceId();
     this.clock = deps.clock;
     this.builders = deps.builders ?? registeredBuilders;
     this.log = deps.logger.child({ component: 'worker', worker: this.id });

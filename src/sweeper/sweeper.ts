@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { addToCounter, CounterName } from '../db/counters.js';
 import { instanceId } from '../instance-id.js';
 import { isOutage } from '../outage.js';
-import { SAFE_ID } from '../requests/request.js';
+import { deleteRequestArtefacts } from '../requests/request-artefacts.js';
 import {
   type ClaimWindow,
   claimExpiring,
@@ -22,7 +22,6 @@ import {
   type SweepClaim,
 } from '../requests/retention.repository.js';
 import type { Services } from '../services.js';
-import type { BlobStore } from '../storage/blob-store.js';
 import { dateInZone } from '../time.js';
 
 export type SweeperDeps = Pick<Services, 'config' | 'databases' | 'store' | 'logger' | 'clock'>;
@@ -190,7 +189,7 @@ export class Sweeper {
         // Right before deleting: a request resubmitted since it was claimed is left alone.
         if (!(await holdSweepClaim(db, claim, this.deps.clock.now(), claimMs))) continue;
         try {
-          const deleted = await deleteArtefacts(this.deps.store, this.deps.config.container, claim);
+          const deleted = await deleteRequestArtefacts(this.deps.store, this.deps.config.container, claim);
           result.deletedArtefacts += deleted.count;
           result.deletedBytes += deleted.bytes;
         } catch (err) {
@@ -203,18 +202,4 @@ export class Sweeper {
       }
     } while (batch.length === batchSize);
   }
-}
-
-/**
- * Deletes a request's artefacts: the keys stored with it, and whatever else lies under its folder
- * `<dataset>/<requestId>/` (batches of an attempt that failed midway). Sizes as listed.
- */
-async function deleteArtefacts(store: BlobStore, container: string, claim: SweepClaim): Promise<{ count: number; bytes: number }> {
-  const sizes = new Map<string, number | undefined>(claim.keys.map((key) => [key, undefined]));
-  // Both are path-safe by construction; checked anyway, as a folder to empty had better be the request's own.
-  if (SAFE_ID.test(claim.dataset) && SAFE_ID.test(claim.requestId)) {
-    for await (const entry of store.list(container, `${claim.dataset}/${claim.requestId}/`)) sizes.set(entry.key, entry.size);
-  }
-  await Promise.all([...sizes.keys()].map((key) => store.delete(container, key)));
-  return { count: sizes.size, bytes: [...sizes.values()].reduce<number>((sum, size) => sum + (size ?? 0), 0) };
 }

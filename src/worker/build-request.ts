@@ -27,8 +27,6 @@ export interface BuildContext {
   ensureLease: () => Promise<void>;
   /** Counted as the build goes; the worker's checkpoint writes it about once a second. */
   progress: BuildProgress;
-  /** Keys of the artefacts stored so far: deleted again when the request is cancelled. */
-  written: string[];
 }
 
 /** Builds every artefact of a request; returns their relative keys. Throws DataError for a final failure. */
@@ -53,7 +51,6 @@ export async function buildRequest(ctx: BuildContext, row: RequestRow, signal: A
     const rows = thenCheck(counted(report.rows, ctx.progress), ctx.ensureLease);
     await writeArtefact(ctx.store, ctx.config.container, key, { columns: report.columns, rows }, { password, signal });
     if (!keys.includes(key)) keys.push(key);
-    ctx.written.push(key);
     ctx.progress.batchesDone += 1;
   }
   if (keys.length === 0) throw new DataError(DataErrorMessage.noData);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { DataError, type DatasetBuilder } from '../datasets/dataset.js';
 import { builders as registeredBuilders } from '../datasets/registry.js';
 import { instanceId } from '../instance-id.js';
+import { deleteRequestArtefacts } from '../requests/request-artefacts.js';
 import { RequestStatus } from '../requests/request.js';
 import { findRequest } from '../requests/request.repository.js';
 import {
@@ -79,9 +80,8 @@ interface Job {
   controller: AbortController;
   /** Why it was aborted, if it was. */
   abortedFor?: AbortReason;
-  /** How far the build has come, and the artefacts it stored. */
+  /** How far the build has come. */
   progress: BuildProgress;
-  written: string[];
   done: Promise<Outcome>;
 }
 
@@ -200,7 +200,7 @@ export class Worker {
     const owner = `${this.id}#${++this.claims}`;
     const lease = await claimRequest(this.deps.databases.main, owner, this.clock.now(), this.settings.leaseMs, this.deps.config.maxRunningPerChannel);
     if (!lease) return undefined;
-    const job = { lease, controller: new AbortController(), progress: { batchesDone: 0, rows: 0 }, written: [] } as Partial<Job> as Job;
+    const job = { lease, controller: new AbortController(), progress: { batchesDone: 0, rows: 0 } } as Partial<Job> as Job;
     this.jobs.add(job);
     job.done = this.run(job).finally(() => {
       this.jobs.delete(job);
@@ -233,7 +233,6 @@ export class Worker {
             if (!(await this.renew(job))) throw new LeaseLostError();
           },
           progress: job.progress,
-          written: job.written,
         },
         row,
         job.controller.signal,
@@ -295,8 +294,8 @@ export class Worker {
   private async discard(job: Job, log: Logger): Promise<void> {
     const { row } = job.lease;
     if ((await findRequest(this.deps.databases.main.db, row.tag, row.request_id))?.status !== RequestStatus.CANCELLED) return;
-    for (const key of new Set(job.written)) await this.deps.store.delete(this.deps.config.container, key);
-    log.info({ deleted: job.written.length, rows: job.progress.rows }, 'request cancelled: build stopped, its artefacts deleted');
+    const deleted = await deleteRequestArtefacts(this.deps.store, this.deps.config.container, { dataset: row.job_id, requestId: row.request_id, keys: [] });
+    log.info({ deleted: deleted.count, rows: job.progress.rows }, 'request cancelled: build stopped, its artefacts deleted');
   }
 
   private abort(job: Job, reason: AbortReason): void {

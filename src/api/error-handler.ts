@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, type ErrorCode, httpStatusOf } from '../errors.js';
 import { describeSchemaErrors } from '../schema-errors.js';
@@ -8,27 +8,13 @@ import { errorEnvelope } from './envelope.js';
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { code, status, message } = classify(error);
-    if (status >= 500) logFailure(request.log, error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(status).send(errorEnvelope(request, code, message));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     return reply.status(404).send(errorEnvelope(request, 'RESOURCE_NOT_FOUND', `no route ${request.method} ${path.slice(0, 300)}`));
   });
-}
-
-/**
- * Logs an unexpected failure. The logger's redaction walks the error's properties, and some
- * libraries' errors hold objects it cannot walk (openid-client keeps a URLSearchParams, whose
- * getters throw when read off their prototype): the error's plain facts are logged then, and the
- * caller still gets its envelope.
- */
-function logFailure(log: FastifyBaseLogger, error: Error): void {
-  try {
-    log.error({ err: error }, 'request failed');
-  } catch {
-    log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'request failed');
-  }
 }
 
 function classify(error: FastifyError): { code: ErrorCode; status: number; message: string } {

@@ -1,7 +1,7 @@
 // Runs before the body is even parsed: unauthorized callers get their 4xx without costing a parse,
 // and a bad body never turns a refusal into a 400.
 import type { FastifyInstance } from 'fastify';
-import { type AuthorizeDeps, authorizeAdmin, authorizeCaller } from '../auth/authorize.js';
+import { type AuthorizeDeps, authorizeAdmin, authorizeCaller, isChannelAccess } from '../auth/authorize.js';
 import type { Caller } from '../auth/caller.js';
 
 declare module 'fastify' {
@@ -17,7 +17,7 @@ export function installAuth(app: FastifyInstance, deps: AuthorizeDeps, adminToke
   app.decorateRequest('caller', null as never);
   app.addHook('onRequest', async (request) => {
     const auth = request.routeOptions.config?.auth;
-    if (auth === 'submit' || auth === 'requests' || auth === 'standard-exhaust') request.caller = await authorizeCaller(deps, request.headers, auth);
+    if (isChannelAccess(auth)) request.caller = await authorizeCaller(deps, request.headers, auth);
     else if (auth === 'admin') authorizeAdmin(adminToken, request.headers);
   });
 }

@@ -17,7 +17,9 @@ const CHANNEL = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** What a channel route lets through: on-demand submit (dataset roles checked once the body names
  * the dataset), on-demand read and list, or the standard exhaust. */
-export type ChannelAccess = 'submit' | 'requests' | 'standard-exhaust';
+export const CHANNEL_ACCESS = ['submit', 'requests', 'standard-exhaust'] as const;
+export type ChannelAccess = (typeof CHANNEL_ACCESS)[number];
+export const isChannelAccess = (auth: unknown): auth is ChannelAccess => CHANNEL_ACCESS.includes(auth as ChannelAccess);
 
 export interface AuthorizeDeps {
   db: Kysely<Tables>;
